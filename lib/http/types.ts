@@ -1,0 +1,56 @@
+import type { User } from '../types.js';
+import type { Logger } from '../log.js';
+import type { SseStream } from './sse-stream.js';
+
+/** A request after normalization: the same shape whatever event or server it came from. */
+export interface ApiRequest {
+  requestId: string;
+  method: string; // upper case
+  /** Path after stage and `/api` trimming, e.g. `/chats/01h...`. */
+  path: string;
+  /** Lower-case names; repeated headers joined with `, ` (cookies are in `cookies`). */
+  headers: Record<string, string>;
+  /** Query parameters; a repeated name keeps its first value. */
+  query: Record<string, string>;
+  cookies: string[];
+  /** Raw body bytes (already base64-decoded), or undefined when there is none. */
+  body: Buffer | undefined;
+  sourceIp: string | undefined;
+  /** The authenticated user, when the event or the headers name one. */
+  user: User | undefined;
+}
+
+/** What a route handler receives. */
+export interface RouteContext extends ApiRequest {
+  params: Record<string, string>;
+  user: User; // routes marked `auth: false` must not read it
+  /** Aborted when the local shim sees the client go away. Lambda never signals this: do not depend on it. */
+  signal: AbortSignal;
+  /** Milliseconds left before the function is stopped. */
+  remainingMs: () => number;
+  log: Logger;
+}
+
+export type JsonReply = { kind: 'json'; status: number; body?: unknown; headers?: Record<string, string> };
+export type SseReply = {
+  kind: 'sse';
+  headers?: Record<string, string>;
+  /** Writes the events. A throw after the first event becomes an `error` event; the stream is then ended. */
+  run: (stream: SseStream) => Promise<void>;
+};
+export type Reply = JsonReply | SseReply;
+
+export const json = (status: number, body?: unknown, headers?: Record<string, string>): JsonReply => ({
+  kind: 'json',
+  status,
+  body,
+  headers,
+});
+export const noContent = (): JsonReply => ({ kind: 'json', status: 204 });
+export const sse = (run: SseReply['run'], headers?: Record<string, string>): SseReply => ({
+  kind: 'sse',
+  run,
+  headers,
+});
+
+export type RouteHandler = (ctx: RouteContext) => Promise<Reply>;
