@@ -1,0 +1,28 @@
+/**
+ * The Gemini API key. Locally it comes from GEMINI_API_KEY; in the cloud the template holds only the name
+ * of an SSM SecureString parameter (GEMINI_API_KEY_PARAM), read once per container on first use, so the
+ * key is never in the template or the function's configuration.
+ */
+import { config } from '../config.js';
+
+let cached: Promise<string | undefined> | undefined;
+
+export function getGeminiApiKey(): Promise<string | undefined> {
+  const fromEnv = config.geminiApiKey;
+  if (fromEnv) return Promise.resolve(fromEnv);
+  const param = process.env.GEMINI_API_KEY_PARAM;
+  if (!param) return Promise.resolve(undefined);
+  cached ??= fetchParameter(param).catch((err) => {
+    cached = undefined; // a transient SSM failure must not stick for the container's life
+    throw err;
+  });
+  return cached;
+}
+
+async function fetchParameter(name: string): Promise<string | undefined> {
+  // Loaded on first use: only the model routes pay for the SSM client.
+  const { SSMClient, GetParameterCommand } = await import('@aws-sdk/client-ssm');
+  const client = new SSMClient({ region: config.region });
+  const out = await client.send(new GetParameterCommand({ Name: name, WithDecryption: true }));
+  return out.Parameter?.Value || undefined;
+}
