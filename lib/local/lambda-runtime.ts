@@ -1,0 +1,104 @@
+/**
+ * A faithful stand-in for the parts of the Lambda Node.js runtime that response streaming uses
+ * (aws-lambda-nodejs-runtime-interface-client: HttpResponseStream.js, ResponseStream.js, the streaming
+ * invoke processor), so code that works under the local shim works in Lambda. Reproduced rules:
+ *   - streamifyResponse only tags the handler; a non-async handler is rejected;
+ *   - HttpResponseStream.from() sets the content type, which throws "Cannot set content-type, too late"
+ *     after a write, and arranges for the JSON prelude + 8 NUL bytes to go out just before the first write();
+ *   - end(chunk) bypasses that hook (so end('x') without a write sends a body with no prelude);
+ *   - after the handler resolves, the invocation waits for the stream to end (until the timeout), and
+ *     fails if it never finished.
+ */
+import { Writable } from 'node:stream';
+import type { StreamifyHandler } from 'aws-lambda';
+
+export const STREAMING_SYMBOL = Symbol.for('aws.lambda.runtime.handler.streaming');
+export const PRELUDE_CONTENT_TYPE = 'application/vnd.awslambda.http-integration-response';
+export const DEFAULT_CONTENT_TYPE = 'application/octet-stream';
+
+export class InvalidStreamingOperation extends Error {
+  override name = 'Runtime.InvalidStreamingOperation';
+}
+
+/** What the runtime hands to a streaming handler: a writable whose bytes go to the front end. */
+export interface LocalResponseStream extends Writable {
+  setContentType(contentType: string): void;
+  /** The content type the front end will read the bytes as. */
+  readonly contentType: string;
+  _onBeforeFirstWrite?: (write: (chunk: string | Uint8Array) => void) => void;
+}
+
+/**
+ * Creates the response stream. `sink` receives every byte as it is written (prelude included), in order,
+ * and calls `done` when it can take more: that is the stream's backpressure.
+ */
+export function createResponseStream(
+  sink: (chunk: Buffer, done: (err?: Error | null) => void) => void,
+  options: { highWaterMark?: number } = {},
+): LocalResponseStream {
+  let writeCalled = false;
+  let contentType = DEFAULT_CONTENT_TYPE;
+  const inner = new Writable({
+    highWaterMark: options.highWaterMark ?? 16 * 1024,
+    decodeStrings: true,
+    write(chunk: Buffer, _enc, cb) {
+      sink(chunk, cb);
+    },
+  }) as LocalResponseStream;
+
+  const origWrite = inner.write.bind(inner) as (chunk: unknown, ...rest: unknown[]) => boolean;
+  Object.defineProperty(inner, 'contentType', { get: () => contentType });
+  inner.setContentType = (type: string) => {
+    if (writeCalled) throw new InvalidStreamingOperation('Cannot set content-type, too late.');
+    contentType = type;
+  };
+  inner.write = function write(chunk: unknown, ...rest: unknown[]): boolean {
+    if (typeof chunk !== 'string' && !Buffer.isBuffer(chunk) && !(chunk instanceof Uint8Array)) {
+      chunk = JSON.stringify(chunk);
+    }
+    if (!writeCalled && typeof inner._onBeforeFirstWrite === 'function') {
+      inner._onBeforeFirstWrite((ch) => origWrite(ch));
+    }
+    writeCalled = true;
+    // Node's Writable skips empty chunks; the runtime's HTTP request would still open and send nothing.
+    if ((typeof chunk === 'string' || chunk instanceof Uint8Array) && chunk.length === 0) {
+      const cb = rest.find((r) => typeof r === 'function') as (() => void) | undefined;
+      if (cb) process.nextTick(cb);
+      return true;
+    }
+    return origWrite(chunk, ...rest);
+  } as Writable['write'];
+  return inner;
+}
+
+const DELIMITER = new Uint8Array(8);
+
+/** The `awslambda` global as the runtime defines it (only the streaming members). */
+export const awslambdaGlobal = {
+  streamifyResponse<E, R>(handler: StreamifyHandler<E, R>, _options?: { highWaterMark?: number }) {
+    if (handler.constructor?.name !== 'AsyncFunction') {
+      throw new Error('Streaming does not support non-async handlers.');
+    }
+    (handler as unknown as Record<symbol, string>)[STREAMING_SYMBOL] = 'response';
+    return handler;
+  },
+  HttpResponseStream: {
+    from(stream: Writable, prelude: Record<string, unknown>): Writable {
+      const s = stream as LocalResponseStream;
+      s.setContentType(PRELUDE_CONTENT_TYPE);
+      const metadata = JSON.stringify(prelude);
+      s._onBeforeFirstWrite = (write) => {
+        write(metadata);
+        write(DELIMITER);
+      };
+      return s;
+    },
+  },
+};
+
+/** Defines `globalThis.awslambda` as the Lambda runtime does (once; later calls keep the first). */
+export function installLambdaGlobals(): void {
+  if (!(globalThis as { awslambda?: unknown }).awslambda) {
+    (globalThis as { awslambda?: unknown }).awslambda = awslambdaGlobal;
+  }
+}

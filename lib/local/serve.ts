@@ -1,0 +1,64 @@
+/**
+ * `npm start`: the API on http://127.0.0.1:8080 through the node:http shim, with embedded DynamoDB and a
+ * sample PostgreSQL database, so it runs with no AWS account, database server or API key.
+ *   HOST, PORT          where to listen (127.0.0.1, 8080)
+ *   DATA_DIR            where local data lives (.data)
+ *   SEMAIA_SAMPLE=off   do not start the sample PostgreSQL
+ *   --scripted-model    answer chats with the scripted model (no Gemini key needed; for UI work)
+ */
+import { installLambdaGlobals } from './lambda-runtime.js';
+import { createShimServer } from './shim-server.js';
+import { startLocalServices } from './services.js';
+
+async function main(): Promise<void> {
+  installLambdaGlobals();
+  const say = (m: string) => process.stdout.write(`[semaia] ${m}\n`);
+  const services = await startLocalServices({ sample: process.env.SEMAIA_SAMPLE !== 'off', log: say });
+
+  let stopModel: (() => Promise<void>) | undefined;
+  if (process.argv.includes('--scripted-model') || process.env.SEMAIA_SCRIPTED_MODEL === '1') {
+    const { startScriptedGemini } = await import('../../tests/support/scripted-gemini.js');
+    const model = await startScriptedGemini();
+    stopModel = model.close;
+    process.env.GEMINI_API_KEY = 'scripted-model';
+    process.env.GEMINI_BASE_URL = model.url;
+    say(`Scripted model (speaks Gemini's HTTP protocol) at ${model.url}`);
+  }
+
+  const { handler } = await import('../../handlers/api.js');
+  const server = createShimServer({ handler, timeoutMs: Number(process.env.LAMBDA_TIMEOUT_MS) || 900_000 });
+  const host = process.env.HOST ?? '127.0.0.1';
+  const port = Number(process.env.PORT ?? 8080);
+  await new Promise<void>((resolve, reject) => {
+    server.once('error', reject);
+    server.listen(port, host, resolve);
+  });
+  const url = `http://${host.includes(':') ? `[${host}]` : host}:${port}`;
+  say(`API listening on ${url}  (model: ${process.env.GEMINI_API_KEY ? 'configured' : 'not configured — set GEMINI_API_KEY or use --scripted-model'})`);
+  say('Try:');
+  say(`  curl -s ${url}/api/health`);
+  say(`  curl -s -H 'x-user-uid: local-user' ${url}/api/connectors`);
+  say(`  curl -s -H 'x-user-uid: local-user' ${url}/api/connectors/sample/inspect`);
+  say(
+    `  curl -N -H 'x-user-uid: local-user' -H 'content-type: application/json' -d '{"message":"How many customers are there?"}' ${url}/api/connectors/sample/chats`,
+  );
+
+  let stopping = false;
+  const stop = async () => {
+    if (stopping) return;
+    stopping = true;
+    say('stopping…');
+    server.closeAllConnections();
+    await new Promise((resolve) => server.close(resolve));
+    await stopModel?.();
+    await services.stop();
+    process.exit(0);
+  };
+  process.on('SIGINT', () => void stop());
+  process.on('SIGTERM', () => void stop());
+}
+
+main().catch((err) => {
+  process.stderr.write(`[semaia] failed to start: ${err instanceof Error ? (err.stack ?? err.message) : err}\n`);
+  process.exit(1);
+});
