@@ -1,0 +1,60 @@
+/**
+ * `npm run build`: bundles the API function to dist/api/index.mjs (ESM, minified, code-split so each
+ * route's heavy dependencies sit in chunks loaded on first use) and the Lambda@Edge authorizer to dist/edge.
+ * Prints the size of every output so growth is visible in review.
+ */
+import { rmSync } from 'node:fs';
+import { resolve } from 'node:path';
+import { build, type Metafile } from 'esbuild';
+
+const root = resolve(process.cwd());
+
+export async function buildApi(outdir = resolve(root, 'dist/api')): Promise<Metafile> {
+  rmSync(outdir, { recursive: true, force: true });
+  const result = await build({
+    entryPoints: { index: resolve(root, 'handlers/api.ts') },
+    outdir,
+    bundle: true,
+    splitting: true,
+    format: 'esm',
+    platform: 'node',
+    target: 'node22',
+    minify: true,
+    sourcemap: 'external',
+    legalComments: 'none',
+    metafile: true,
+    outExtension: { '.js': '.mjs' },
+    chunkNames: 'chunks/[name]-[hash]',
+    // CommonJS dependencies bundled into ESM still call require() for Node built-ins.
+    banner: { js: "import { createRequire as __semaiaRequire } from 'node:module'; const require = __semaiaRequire(import.meta.url);" },
+    // Optional native binding that pg tries to load; never installed.
+    external: ['pg-native'],
+    logLevel: 'warning',
+  });
+  return result.metafile;
+}
+
+function printOutputs(metafile: Metafile): void {
+  const rows = Object.entries(metafile.outputs)
+    .filter(([file]) => !file.endsWith('.map'))
+    .map(([file, out]) => [file.replace(`${root}/`, ''), out.bytes] as const)
+    .sort((a, b) => b[1] - a[1]);
+  for (const [file, bytes] of rows) process.stdout.write(`  ${(bytes / 1024).toFixed(1).padStart(8)} KB  ${file}\n`);
+}
+
+async function main(): Promise<void> {
+  process.stdout.write('dist/api (API function):\n');
+  printOutputs(await buildApi());
+  const { buildEdge } = await import('../../edge/build.js');
+  const edge = await buildEdge(resolve(root, 'dist/edge'));
+  process.stdout.write(
+    `dist/edge (viewer-request authorizer): ${(edge.bytes / 1024).toFixed(1)} KB, ${(edge.gzipBytes / 1024).toFixed(1)} KB gzipped${edge.configured ? '' : ' (not configured: refuses every request)'}\n`,
+  );
+}
+
+if (process.argv[1] && resolve(process.argv[1]) === resolve(root, 'lib/build/build.ts')) {
+  main().catch((err) => {
+    process.stderr.write(`${err instanceof Error ? (err.stack ?? err.message) : err}\n`);
+    process.exit(1);
+  });
+}
