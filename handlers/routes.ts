@@ -16,17 +16,72 @@ export interface Route {
 export const routes: Route[] = [
   { method: 'GET', pattern: '/health', auth: false, load: async () => (await import('./health.js')).health },
 
-  { method: 'GET', pattern: '/connectors', auth: true, load: async () => (await import('./connectors.js')).listConnectors },
-  { method: 'POST', pattern: '/connectors', auth: true, load: async () => (await import('./connectors.js')).createConnector },
-  { method: 'PUT', pattern: '/connectors/{id}', auth: true, load: async () => (await import('./connectors.js')).updateConnector },
-  { method: 'DELETE', pattern: '/connectors/{id}', auth: true, load: async () => (await import('./connectors.js')).deleteConnector },
-  { method: 'GET', pattern: '/connectors/{id}/inspect', auth: true, load: async () => (await import('./sql.js')).inspectConnector },
-  { method: 'POST', pattern: '/connectors/{id}/query', auth: true, load: async () => (await import('./sql.js')).queryConnector },
-  { method: 'POST', pattern: '/connectors/{id}/explain', auth: true, load: async () => (await import('./conversation.js')).explainQuery },
-  { method: 'POST', pattern: '/connectors/{id}/chats', auth: true, load: async () => (await import('./conversation.js')).createChat },
+  {
+    method: 'GET',
+    pattern: '/connectors',
+    auth: true,
+    load: async () => (await import('./connectors.js')).listConnectors,
+  },
+  {
+    method: 'POST',
+    pattern: '/connectors',
+    auth: true,
+    load: async () => (await import('./connectors.js')).createConnector,
+  },
+  {
+    method: 'PUT',
+    pattern: '/connectors/{id}',
+    auth: true,
+    load: async () => (await import('./connectors.js')).updateConnector,
+  },
+  {
+    method: 'DELETE',
+    pattern: '/connectors/{id}',
+    auth: true,
+    load: async () => (await import('./connectors.js')).deleteConnector,
+  },
+  {
+    method: 'GET',
+    pattern: '/connectors/{id}/inspect',
+    auth: true,
+    load: async () => (await import('./sql.js')).inspectConnector,
+  },
+  {
+    method: 'POST',
+    pattern: '/connectors/{id}/query',
+    auth: true,
+    load: async () => (await import('./sql.js')).queryConnector,
+  },
+  {
+    method: 'POST',
+    pattern: '/connectors/{id}/explain',
+    auth: true,
+    load: async () => (await import('./conversation.js')).explainQuery,
+  },
+  {
+    method: 'POST',
+    pattern: '/connectors/{id}/chats',
+    auth: true,
+    load: async () => (await import('./conversation.js')).createChat,
+  },
 
   { method: 'GET', pattern: '/chats', auth: true, load: async () => (await import('./chats.js')).listChats },
-  { method: 'GET', pattern: '/chats/{chat_id}', auth: true, load: async () => (await import('./chats.js')).getChat },
-  { method: 'DELETE', pattern: '/chats/{chat_id}', auth: true, load: async () => (await import('./chats.js')).deleteChat },
-  { method: 'POST', pattern: '/chats/{chat_id}/messages', auth: true, load: async () => (await import('./conversation.js')).postMessage },
+  {
+    method: 'GET',
+    pattern: '/chats/{chat_id}',
+    auth: true,
+    load: async () => (await import('./chats.js')).getChat,
+  },
+  {
+    method: 'DELETE',
+    pattern: '/chats/{chat_id}',
+    auth: true,
+    load: async () => (await import('./chats.js')).deleteChat,
+  },
+  {
+    method: 'POST',
+    pattern: '/chats/{chat_id}/messages',
+    auth: true,
+    load: async () => (await import('./conversation.js')).postMessage,
+  },
 ];

@@ -35,6 +35,10 @@ export const config = {
   get kmsKeyId(): string | undefined {
     return env('KMS_KEY_ID');
   },
+  /** KMS endpoint override (tests point it at a local KMS stand-in); unset means the regional endpoint. */
+  get kmsEndpoint(): string | undefined {
+    return env('KMS_ENDPOINT');
+  },
   /** Milliseconds between SSE heartbeat comments. */
   get heartbeatMs(): number {
     return intEnv('SSE_HEARTBEAT_MS', 15_000);
@@ -62,5 +66,21 @@ export const config = {
   },
   get statementTimeoutMs(): number {
     return Math.min(intEnv('SQL_STATEMENT_TIMEOUT_MS', 15_000), 120_000);
+  },
+  /** Model replies stop this long before the function's deadline, leaving time to store what exists. */
+  get modelDeadlineMarginMs(): number {
+    return intEnv('MODEL_DEADLINE_MARGIN_MS', 5_000);
+  },
+  /** `maxOutputTokens` sent to the model for each reply. */
+  get modelMaxOutputTokens(): number {
+    return intEnv('MODEL_MAX_OUTPUT_TOKENS', 4_096);
+  },
+  /** Cap on the characters of one streamed reply (a second bound next to the token limit). */
+  get modelMaxReplyChars(): number {
+    return intEnv('MODEL_MAX_REPLY_CHARS', 24_000);
+  },
+  /** First retry delay (ms) for a 429/5xx before the first token; the next one is 4× (both jittered). */
+  get modelRetryBaseMs(): number {
+    return intEnv('MODEL_RETRY_BASE_MS', 250);
   },
 };

@@ -26,7 +26,9 @@ export async function buildApi(outdir = resolve(root, 'dist/api')): Promise<Meta
     outExtension: { '.js': '.mjs' },
     chunkNames: 'chunks/[name]-[hash]',
     // CommonJS dependencies bundled into ESM still call require() for Node built-ins.
-    banner: { js: "import { createRequire as __semaiaRequire } from 'node:module'; const require = __semaiaRequire(import.meta.url);" },
+    banner: {
+      js: "import { createRequire as __semaiaRequire } from 'node:module'; const require = __semaiaRequire(import.meta.url);",
+    },
     // Optional native binding that pg tries to load; never installed.
     external: ['pg-native'],
     logLevel: 'warning',
@@ -39,7 +41,8 @@ function printOutputs(metafile: Metafile): void {
     .filter(([file]) => !file.endsWith('.map'))
     .map(([file, out]) => [file.replace(`${root}/`, ''), out.bytes] as const)
     .sort((a, b) => b[1] - a[1]);
-  for (const [file, bytes] of rows) process.stdout.write(`  ${(bytes / 1024).toFixed(1).padStart(8)} KB  ${file}\n`);
+  for (const [file, bytes] of rows)
+    process.stdout.write(`  ${(bytes / 1024).toFixed(1).padStart(8)} KB  ${file}\n`);
 }
 
 async function main(): Promise<void> {

@@ -19,7 +19,8 @@ export function normalizeEvent(event: unknown, fallbackRequestId: string): ApiRe
   if (!isObject(event)) throw new AppError('IncorrectSignature', 'Unsupported event: not an object');
   const ctx = isObject(event.requestContext) ? event.requestContext : undefined;
   let req: ApiRequest;
-  if (event.version === '2.0' && ctx && isObject(ctx.http)) req = fromPayloadV2(event, ctx, fallbackRequestId);
+  if (event.version === '2.0' && ctx && isObject(ctx.http))
+    req = fromPayloadV2(event, ctx, fallbackRequestId);
   else if (typeof event.httpMethod === 'string') req = fromRestV1(event, ctx, fallbackRequestId);
   else throw new AppError('IncorrectSignature', 'Unsupported event: not an HTTP event of a known shape');
   req.path = trimApiPrefix(req.path);

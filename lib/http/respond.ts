@@ -13,7 +13,10 @@ import type { SseStream } from './sse-stream.js';
 
 const HOP_BY_HOP = new Set(['content-length', 'connection', 'transfer-encoding', 'keep-alive', 'upgrade']);
 
-function preludeHeaders(base: Record<string, string>, extra?: Record<string, string>): Record<string, string> {
+function preludeHeaders(
+  base: Record<string, string>,
+  extra?: Record<string, string>,
+): Record<string, string> {
   const out: Record<string, string> = {};
   for (const [k, v] of Object.entries({ ...corsHeaders, ...base, ...extra })) {
     const key = k.toLowerCase();
@@ -55,7 +58,12 @@ export class SseResponse implements SseStream {
   private heartbeat: NodeJS.Timeout | undefined;
   private gone = false;
 
-  constructor(stream: Writable, headers: Record<string, string> | undefined, heartbeatMs: number, signal: AbortSignal) {
+  constructor(
+    stream: Writable,
+    headers: Record<string, string> | undefined,
+    heartbeatMs: number,
+    signal: AbortSignal,
+  ) {
     this.out = awslambda.HttpResponseStream.from(stream, {
       statusCode: 200,
       headers: preludeHeaders(SSE_HEADERS, headers),

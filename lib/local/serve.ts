@@ -34,7 +34,9 @@ async function main(): Promise<void> {
     server.listen(port, host, resolve);
   });
   const url = `http://${host.includes(':') ? `[${host}]` : host}:${port}`;
-  say(`API listening on ${url}  (model: ${process.env.GEMINI_API_KEY ? 'configured' : 'not configured — set GEMINI_API_KEY or use --scripted-model'})`);
+  say(
+    `API listening on ${url}  (model: ${process.env.GEMINI_API_KEY ? 'configured' : 'not configured — set GEMINI_API_KEY or use --scripted-model'})`,
+  );
   say('Try:');
   say(`  curl -s ${url}/api/health`);
   say(`  curl -s -H 'x-user-uid: local-user' ${url}/api/connectors`);
@@ -59,6 +61,8 @@ async function main(): Promise<void> {
 }
 
 main().catch((err) => {
-  process.stderr.write(`[semaia] failed to start: ${err instanceof Error ? (err.stack ?? err.message) : err}\n`);
+  process.stderr.write(
+    `[semaia] failed to start: ${err instanceof Error ? (err.stack ?? err.message) : err}\n`,
+  );
   process.exit(1);
 });

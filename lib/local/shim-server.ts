@@ -46,7 +46,9 @@ function sendFrontEndError(res: ServerResponse, status: number, message: string)
 }
 
 async function handleRequest(req: IncomingMessage, res: ServerResponse, options: ShimOptions): Promise<void> {
-  const body = await readBody(req, options.maxRequestBytes ?? FUNCTION_URL_MAX_REQUEST).catch(() => undefined);
+  const body = await readBody(req, options.maxRequestBytes ?? FUNCTION_URL_MAX_REQUEST).catch(
+    () => undefined,
+  );
   if (body === undefined) return void res.destroy();
   if (body === 'too-large') return sendFrontEndError(res, 413, 'Request must be smaller than 6291456 bytes');
 
@@ -81,7 +83,12 @@ async function handleRequest(req: IncomingMessage, res: ServerResponse, options:
         res.end();
       },
       onFailure(reason, headSent) {
-        options.onLog?.({ level: 'error', msg: 'invocation failed', reason, requestId: event.requestContext.requestId });
+        options.onLog?.({
+          level: 'error',
+          msg: 'invocation failed',
+          reason,
+          requestId: event.requestContext.requestId,
+        });
         // Before the status line the front end answers 502; after it, all it can do is cut the response.
         if (headSent) res.destroy();
         else sendFrontEndError(res, 502, 'Internal Server Error');

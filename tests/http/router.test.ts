@@ -28,7 +28,10 @@ describe('router', () => {
   it('answers method-not-allowed with the allowed methods', () => {
     const m = router.match('PATCH', '/connectors/abc');
     expect(m).toEqual({ kind: 'method-not-allowed', allow: ['PUT', 'DELETE'] });
-    expect(router.match('DELETE', '/connectors')).toEqual({ kind: 'method-not-allowed', allow: ['GET', 'POST'] });
+    expect(router.match('DELETE', '/connectors')).toEqual({
+      kind: 'method-not-allowed',
+      allow: ['GET', 'POST'],
+    });
   });
 
   it('lists methods for a path (preflight)', () => {

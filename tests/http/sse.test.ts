@@ -31,7 +31,10 @@ describe('SSE framing, read back by a spec parser', () => {
   });
 
   it('frames several events back to back, each dispatched separately', () => {
-    const text = formatJsonEvent('token', { text: 'He' }) + formatJsonEvent('token', { text: 'llo' }) + formatJsonEvent('done', {});
+    const text =
+      formatJsonEvent('token', { text: 'He' }) +
+      formatJsonEvent('token', { text: 'llo' }) +
+      formatJsonEvent('done', {});
     expect(parseSse(text).events.map((e) => [e.event, e.data])).toEqual([
       ['token', '{"text":"He"}'],
       ['token', '{"text":"llo"}'],

@@ -19,25 +19,30 @@ interface Result {
 
 async function run(handler: StreamifyHandler, timeoutMs = 2000): Promise<Result> {
   const result: Result = { body: '', chunks: [], ended: false };
-  const inv = invokeStreaming(handler, {}, { timeoutMs }, {
-    onHead: (h) => (result.head = h),
-    onBody: (chunk, done) => {
-      result.chunks.push(chunk.toString());
-      result.body += chunk.toString();
-      done();
+  const inv = invokeStreaming(
+    handler,
+    {},
+    { timeoutMs },
+    {
+      onHead: (h) => (result.head = h),
+      onBody: (chunk, done) => {
+        result.chunks.push(chunk.toString());
+        result.body += chunk.toString();
+        done();
+      },
+      onEnd: () => (result.ended = true),
+      onFailure: (reason, headSent) => (result.failure = { reason, headSent }),
     },
-    onEnd: () => (result.ended = true),
-    onFailure: (reason, headSent) => (result.failure = { reason, headSent }),
-  });
+  );
   await inv.done;
   return result;
 }
 
 describe('local Lambda runtime', () => {
   it('streamifyResponse rejects a non-async handler and tags an async one', () => {
-    expect(() => awslambdaGlobal.streamifyResponse(((() => Promise.resolve()) as unknown) as StreamifyHandler)).toThrow(
-      'Streaming does not support non-async handlers.',
-    );
+    expect(() =>
+      awslambdaGlobal.streamifyResponse((() => Promise.resolve()) as unknown as StreamifyHandler),
+    ).toThrow('Streaming does not support non-async handlers.');
     const h = awslambdaGlobal.streamifyResponse(async () => undefined);
     expect((h as any)[Symbol.for('aws.lambda.runtime.handler.streaming')]).toBe('response');
   });

@@ -46,7 +46,11 @@ export interface StartOptions {
 export async function startTestApi(options: StartOptions = {}): Promise<TestApi> {
   installLambdaGlobals();
   const dataDir = mkdtempSync(join(tmpdir(), 'semaia-test-'));
-  Object.assign(process.env, { LOG_LEVEL: 'silent', DATA_DIR: dataDir, TABLE_NAME: 'semaia-test' }, options.env);
+  Object.assign(
+    process.env,
+    { LOG_LEVEL: 'silent', DATA_DIR: dataDir, TABLE_NAME: 'semaia-test' },
+    options.env,
+  );
 
   let stopServices: (() => Promise<void>) | undefined;
   if (options.store !== false) {

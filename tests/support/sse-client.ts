@@ -14,7 +14,11 @@ export interface ReceivedEvent {
   at: number;
 }
 
-export function parseSse(text: string): { events: EventSourceMessage[]; comments: string[]; retries: number[] } {
+export function parseSse(text: string): {
+  events: EventSourceMessage[];
+  comments: string[];
+  retries: number[];
+} {
   const events: EventSourceMessage[] = [];
   const comments: string[] = [];
   const retries: number[] = [];
@@ -45,7 +49,13 @@ export async function readSse(
   let stop = false;
   const parser = createParser({
     onEvent: (e) => {
-      const received = { event: e.event, id: e.id, data: e.data, json: toJson(e.data), at: performance.now() };
+      const received = {
+        event: e.event,
+        id: e.id,
+        data: e.data,
+        json: toJson(e.data),
+        at: performance.now(),
+      };
       events.push(received);
       if (onEvent?.(received) === 'stop') stop = true;
     },
