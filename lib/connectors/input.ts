@@ -1,0 +1,133 @@
+/**
+ * Validation of connector request bodies: the separate-fields form or the URL form, for create and for a
+ * partial update. The result is plain connection fields for the store.
+ */
+import { z } from 'zod';
+import { AppError } from '../http/errors.js';
+import { validate } from '../http/body.js';
+import type { SslMode } from '../types.js';
+import { parsePostgresUrl, UrlParseError } from './url.js';
+
+export const SSL_MODES = ['disable', 'require', 'verify-full'] as const;
+
+/** Fields of a new connector as the store takes them. `password` null or absent: no password. */
+export interface NewConnector {
+  name: string;
+  host: string;
+  port: number;
+  database: string;
+  user: string;
+  password?: string | null;
+  ssl: SslMode;
+}
+
+/** A partial update. `password` undefined keeps the stored one, null clears it. */
+export type ConnectorPatch = Partial<NewConnector>;
+
+const text = (max: number) =>
+  z
+    .string()
+    .trim()
+    .min(1, 'must not be empty')
+    .max(max, `must be at most ${max} characters`)
+    .refine((s) => !/[\u0000-\u001f\u007f]/.test(s), 'must not contain control characters');
+
+// node-postgres treats a host starting with `/` as a Unix socket; the other characters cannot be in a host name.
+const host = text(255).refine((h) => !h.startsWith('/') && !/[\s/#@?\\]/.test(h), 'is not a valid host name');
+
+const fields = {
+  name: text(100),
+  engine: z.literal('postgres').optional(),
+  url: z.string().min(1, 'must not be empty').max(2048, 'must be at most 2048 characters').optional(),
+  host: host.optional(),
+  port: z.number().int('must be an integer').min(1).max(65535).optional(),
+  database: text(128).optional(),
+  user: text(128).optional(),
+  // Passwords are taken verbatim (no trimming); '' means no password.
+  password: z.string().max(1024, 'must be at most 1024 characters').nullable().optional(),
+  ssl: z.enum(SSL_MODES).optional(),
+};
+
+const createSchema = z.strictObject(fields);
+const updateSchema = z.strictObject({ ...fields, name: fields.name.optional() });
+
+const CONNECTION_FIELDS = ['host', 'port', 'database', 'user', 'ssl'] as const;
+
+const fieldError = (field: string, message: string) =>
+  new AppError('IncorrectSignature', `Invalid body field "${field}": ${message}`, { field });
+
+type Raw = z.infer<typeof updateSchema>;
+
+/** Connection fields from `url` when given (then host/port/database/user/ssl must not be given too). */
+function fromUrl(raw: Raw): Partial<NewConnector> | undefined {
+  if (raw.url === undefined) return undefined;
+  const clash = CONNECTION_FIELDS.find((f) => raw[f] !== undefined);
+  if (clash) throw fieldError(clash, 'cannot be given together with "url"');
+  try {
+    const parsed = parsePostgresUrl(raw.url);
+    const out: Partial<NewConnector> = {
+      host: validate(parsed.host, host, 'body'),
+      port: parsed.port,
+      database: parsed.database,
+      user: parsed.user,
+      ssl: parsed.ssl,
+    };
+    if (parsed.password !== undefined) out.password = parsed.password;
+    return out;
+  } catch (err) {
+    if (err instanceof UrlParseError) throw fieldError('url', `the URL ${err.message}`);
+    if (err instanceof AppError) throw fieldError('url', 'the URL has an invalid host');
+    throw err;
+  }
+}
+
+/** Names an unknown field in the error details too (zod's strict check reports it without a path). */
+function rejectUnknownFields(body: unknown): void {
+  if (body === null || typeof body !== 'object' || Array.isArray(body)) return;
+  const unknown = Object.keys(body).find((k) => !(k in fields));
+  if (unknown !== undefined) throw fieldError(unknown, 'is not a known field');
+}
+
+const normalizePassword = (p: string | null | undefined) => (p === '' ? null : p);
+
+/** A POST /connectors body → the new connector's fields. */
+export function parseNewConnector(body: unknown): NewConnector {
+  rejectUnknownFields(body);
+  const raw = validate(body, createSchema, 'body');
+  const conn = fromUrl(raw) ?? {
+    host: raw.host,
+    port: raw.port ?? 5432,
+    database: raw.database,
+    user: raw.user,
+    ssl: raw.ssl ?? 'require',
+  };
+  for (const f of ['host', 'database', 'user'] as const) {
+    if (conn[f] === undefined) throw fieldError(f, 'is required (or give "url")');
+  }
+  // An explicit password field wins over one in the URL (handy when it has characters URLs need escaped).
+  const password = normalizePassword(raw.password !== undefined ? raw.password : conn.password);
+  return {
+    name: raw.name,
+    host: conn.host!,
+    port: conn.port ?? 5432,
+    database: conn.database!,
+    user: conn.user!,
+    ssl: conn.ssl ?? 'require',
+    ...(password !== undefined ? { password } : {}),
+  };
+}
+
+/** A PUT /connectors/{id} body → the fields to change. */
+export function parseConnectorPatch(body: unknown): ConnectorPatch {
+  rejectUnknownFields(body);
+  const raw = validate(body, updateSchema, 'body');
+  const patch: ConnectorPatch = {};
+  if (raw.name !== undefined) patch.name = raw.name;
+  const conn = fromUrl(raw) ?? raw;
+  for (const f of CONNECTION_FIELDS) {
+    if (conn[f] !== undefined) (patch as Record<string, unknown>)[f] = conn[f];
+  }
+  const password = raw.password !== undefined ? raw.password : (conn as Partial<NewConnector>).password;
+  if (password !== undefined) patch.password = normalizePassword(password);
+  return patch;
+}

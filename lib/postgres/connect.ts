@@ -1,0 +1,106 @@
+/**
+ * Opens one connection to a user's database: host vetted by the network guard, TLS as the connector says,
+ * server-side timeouts set as startup parameters, bounded connect time.
+ *
+ * Connections are opened per request and closed after it, never pooled: a request's session state (set_config,
+ * advisory locks, prepared statements, temp tables) then cannot leak into the next one, and a frozen Lambda
+ * does not keep idle sessions open against the user's max_connections. The cost is one handshake per request.
+ */
+import { checkServerIdentity, type ConnectionOptions, type PeerCertificate } from 'node:tls';
+import { isIP } from 'node:net';
+import pg from 'pg';
+import type { ConnectionConfig } from '../types.js';
+import { resolveAllowedAddress, checkHostSyntax, type LookupFn } from '../net/guard.js';
+import { config } from '../config.js';
+import { mapConnectError } from './errors.js';
+
+export const CONNECT_TIMEOUT_MS = 5_000;
+export const MAX_STATEMENT_TIMEOUT_MS = 120_000;
+
+export interface ConnectOptions {
+  /** Server-side statement_timeout for this session. */
+  statementTimeoutMs: number;
+  connectTimeoutMs?: number;
+  /** Network policy (default: config.connectorAllowedNetworks). */
+  policy?: string;
+  /** DNS lookup (tests). */
+  lookup?: LookupFn;
+}
+
+/** TLS options: `require` encrypts without verifying; `verify-full` checks the chain and the host NAME. */
+export function tlsOptions(conn: ConnectionConfig): false | ConnectionOptions {
+  if (conn.ssl === 'disable') return false;
+  const name = checkHostSyntax(conn.host);
+  // SNI carries the name even though the socket goes to the vetted IP (SNI must not be an IP address).
+  const servername = isIP(name) === 0 ? { servername: name } : {};
+  if (conn.ssl === 'require') return { rejectUnauthorized: false, ...servername };
+  return {
+    rejectUnauthorized: true,
+    ...servername,
+    checkServerIdentity: (_host: string, cert: PeerCertificate) => checkServerIdentity(name, cert),
+  };
+}
+
+export const clampStatementTimeout = (ms: number): number =>
+  Math.max(1, Math.min(Math.floor(ms), MAX_STATEMENT_TIMEOUT_MS));
+
+/** Connects, or throws HostNotAllowed / ConnectorError (never leaves a socket open on failure). */
+export async function openClient(conn: ConnectionConfig, options: ConnectOptions): Promise<pg.Client> {
+  const connectTimeoutMs = options.connectTimeoutMs ?? CONNECT_TIMEOUT_MS;
+  const target = `${conn.host}:${conn.port}`;
+  const { address } = await resolveAllowedAddress(conn.host, options.policy ?? config.connectorAllowedNetworks, {
+    lookup: options.lookup,
+  });
+  const statementTimeoutMs = clampStatementTimeout(options.statementTimeoutMs);
+  const client = new pg.Client({
+    host: address,
+    port: conn.port,
+    database: conn.database,
+    user: conn.user,
+    // A function, so pg never falls back to PGPASSWORD or ~/.pgpass of the machine we run on.
+    password: async () => conn.password ?? '',
+    ssl: tlsOptions(conn),
+    connectionTimeoutMillis: connectTimeoutMs,
+    statement_timeout: statementTimeoutMs,
+    lock_timeout: Math.min(statementTimeoutMs, 5_000),
+    // Our transaction is idle only between our own round trips; a frozen or dead caller must not pin it.
+    idle_in_transaction_session_timeout: statementTimeoutMs + 10_000,
+    application_name: 'semaia',
+    keepAlive: true,
+  });
+  // Errors reach the caller through the pending query; an unhandled 'error' event would crash the process.
+  client.on('error', () => undefined);
+  try {
+    await client.connect();
+  } catch (err) {
+    discardClient(client);
+    throw mapConnectError(err, target, connectTimeoutMs);
+  }
+  return client;
+}
+
+/** Drops a connection that timed out or failed: the socket is destroyed, nothing waits on the server. */
+export function discardClient(client: pg.Client): void {
+  const stream = (client as unknown as { connection?: { stream?: { destroy(): void } } }).connection?.stream;
+  try {
+    stream?.destroy();
+  } catch {
+    // already gone
+  }
+  client.end().catch(() => undefined);
+}
+
+/** Ends a healthy connection politely, but never waits more than a second for it. */
+export async function closeClient(client: pg.Client): Promise<void> {
+  let timer: NodeJS.Timeout | undefined;
+  await Promise.race([
+    client.end().catch(() => undefined),
+    new Promise<void>((resolve) => {
+      timer = setTimeout(() => {
+        discardClient(client);
+        resolve();
+      }, 1_000);
+    }),
+  ]);
+  clearTimeout(timer);
+}

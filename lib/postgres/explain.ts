@@ -1,0 +1,27 @@
+/**
+ * The planner's plan for one statement, as EXPLAIN (FORMAT JSON) gives it. Never ANALYZE: the statement is
+ * planned, not run. Same guarantees as run-query: one statement (extended protocol), read-only transaction
+ * rolled back, statement timeout.
+ */
+import type { ConnectionConfig } from '../types.js';
+import { withReadOnlyTransaction, type SessionOptions } from './session.js';
+import { checkStatement } from './statement.js';
+import { AppError } from '../http/errors.js';
+
+export async function explainQuery(
+  conn: ConnectionConfig,
+  sql: string,
+  opts: Omit<SessionOptions, 'statementTimeoutMs'> & { timeoutMs?: number } = {},
+): Promise<unknown> {
+  const keyword = checkStatement(sql);
+  if (keyword === 'EXPLAIN') throw new AppError('SqlError', 'Give the statement to explain without EXPLAIN');
+  return withReadOnlyTransaction(conn, { ...opts, statementTimeoutMs: opts.timeoutMs }, async (client) => {
+    // `values: []` forces the extended protocol, which refuses a second statement smuggled after the first.
+    const result = await client.query<{ 'QUERY PLAN': unknown }>({
+      text: `EXPLAIN (FORMAT JSON) ${sql}`,
+      values: [],
+      queryMode: 'extended',
+    } as never);
+    return result.rows[0]?.['QUERY PLAN'] ?? null;
+  });
+}

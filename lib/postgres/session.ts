@@ -1,0 +1,66 @@
+/**
+ * One read-only unit of work on a user's database: connect, BEGIN READ ONLY, run, ROLLBACK, close.
+ * Any error, timeout or abort discards the connection. A client-side backstop timer fires when the server's
+ * statement_timeout does not (network partition, stuck server) so a request can never hang.
+ */
+import type pg from 'pg';
+import { AppError } from '../http/errors.js';
+import type { ConnectionConfig } from '../types.js';
+import { clampStatementTimeout, closeClient, discardClient, openClient, type ConnectOptions } from './connect.js';
+import { formatSeconds, mapQueryError } from './errors.js';
+import { config } from '../config.js';
+
+export interface SessionOptions extends Partial<ConnectOptions> {
+  signal?: AbortSignal;
+}
+
+/** Extra time past statement_timeout before the client gives up on the server by itself. */
+const BACKSTOP_GRACE_MS = 3_000;
+
+export async function withReadOnlyTransaction<T>(
+  conn: ConnectionConfig,
+  options: SessionOptions,
+  work: (client: pg.Client) => Promise<T>,
+): Promise<T> {
+  const statementTimeoutMs = clampStatementTimeout(options.statementTimeoutMs ?? config.statementTimeoutMs);
+  options.signal?.throwIfAborted();
+  const client = await openClient(conn, { ...options, statementTimeoutMs });
+
+  let onAbort: (() => void) | undefined;
+  let timer: NodeJS.Timeout | undefined;
+  const interrupted = new Promise<never>((_, reject) => {
+    timer = setTimeout(() => {
+      reject(
+        new AppError(
+          'QueryTimeout',
+          `The query was cancelled after ${formatSeconds(statementTimeoutMs)} (statement timeout)`,
+          { timeoutMs: statementTimeoutMs },
+        ),
+      );
+    }, statementTimeoutMs + BACKSTOP_GRACE_MS);
+    onAbort = () => reject(new AppError('Timeout', 'The request was cancelled'));
+    options.signal?.addEventListener('abort', onAbort, { once: true });
+  });
+  interrupted.catch(() => undefined);
+
+  try {
+    const result = await Promise.race([
+      (async () => {
+        await client.query('BEGIN READ ONLY');
+        const value = await work(client);
+        await client.query('ROLLBACK');
+        return value;
+      })(),
+      interrupted,
+    ]);
+    clearTimeout(timer);
+    await closeClient(client);
+    return result;
+  } catch (err) {
+    discardClient(client);
+    throw mapQueryError(err, statementTimeoutMs);
+  } finally {
+    clearTimeout(timer);
+    if (onAbort) options.signal?.removeEventListener('abort', onAbort);
+  }
+}

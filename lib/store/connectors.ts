@@ -1,0 +1,222 @@
+/**
+ * Connectors of one user: PK=USER#<uid>, SK=CONNECTOR#<id>. The password is stored sealed (see
+ * lib/crypto/secrets.ts) and never leaves this module except through getConnectionConfig.
+ */
+import { DeleteCommand, GetCommand, PutCommand, QueryCommand, UpdateCommand } from '@aws-sdk/lib-dynamodb';
+import { config } from '../config.js';
+import type { ConnectorPatch, NewConnector } from '../connectors/input.js';
+import { parsePostgresUrl } from '../connectors/url.js';
+import { openSecret, sealSecret, type SealedSecret } from '../crypto/secrets.js';
+import { badRequest, notFound } from '../http/errors.js';
+import { newId } from '../ids.js';
+import type { ConnectionConfig, Connector } from '../types.js';
+import { documentClient, isConditionFailed } from './client.js';
+import { CONNECTOR_PREFIX, connectorSk, isValidId, userPk } from './keys.js';
+
+export type { ConnectorPatch, NewConnector } from '../connectors/input.js';
+
+/** The id of the virtual local sample connector. */
+export const SAMPLE_CONNECTOR_ID = 'sample';
+
+interface ConnectorItem extends Omit<Connector, 'hasPassword'> {
+  PK: string;
+  SK: string;
+  password?: SealedSecret;
+}
+
+const table = () => config.tableName;
+
+function toConnector(item: object): Connector {
+  const i = item as ConnectorItem;
+  return {
+    id: i.id,
+    name: i.name,
+    engine: 'postgres',
+    host: i.host,
+    port: i.port,
+    database: i.database,
+    user: i.user,
+    ssl: i.ssl,
+    hasPassword: i.password !== undefined,
+    createdAt: i.createdAt,
+    updatedAt: i.updatedAt,
+  };
+}
+
+// ---- the sample connector (local mode only, never stored) ----
+
+let sampleCreatedAt: string | undefined;
+
+function sampleConnection(): ConnectionConfig | undefined {
+  const url = config.samplePgUrl; // undefined in Lambda
+  if (!url) return undefined;
+  const { password, ...rest } = parsePostgresUrl(url, 'disable'); // the embedded server speaks no TLS
+  return { ...rest, ...(password ? { password } : {}) };
+}
+
+function sampleConnector(): Connector | undefined {
+  const conn = sampleConnection();
+  if (!conn) return undefined;
+  sampleCreatedAt ??= new Date().toISOString();
+  const { password, ...fields } = conn;
+  return {
+    id: SAMPLE_CONNECTOR_ID,
+    name: 'Sample database',
+    engine: 'postgres',
+    ...fields,
+    hasPassword: password !== undefined,
+    createdAt: sampleCreatedAt,
+    updatedAt: sampleCreatedAt,
+  };
+}
+
+function refuseSampleChange(id: string): void {
+  if (id === SAMPLE_CONNECTOR_ID && sampleConnection()) throw badRequest('The sample connector is read-only');
+}
+
+// ---- reads ----
+
+async function getItem(uid: string, id: string): Promise<ConnectorItem> {
+  if (!isValidId(id)) throw notFound('Connector');
+  const out = await documentClient().send(
+    new GetCommand({ TableName: table(), Key: { PK: userPk(uid), SK: connectorSk(id) } }),
+  );
+  if (!out.Item) throw notFound('Connector');
+  return out.Item as ConnectorItem;
+}
+
+/** The user's connectors, sample first, then in creation order. */
+export async function listConnectors(uid: string): Promise<Connector[]> {
+  const sample = sampleConnector();
+  const connectors: Connector[] = sample ? [sample] : [];
+  let startKey: Record<string, unknown> | undefined;
+  do {
+    const out = await documentClient().send(
+      new QueryCommand({
+        TableName: table(),
+        KeyConditionExpression: 'PK = :pk AND begins_with(SK, :prefix)',
+        ExpressionAttributeValues: { ':pk': userPk(uid), ':prefix': CONNECTOR_PREFIX },
+        ExclusiveStartKey: startKey,
+      }),
+    );
+    for (const item of out.Items ?? []) connectors.push(toConnector(item));
+    startKey = out.LastEvaluatedKey;
+  } while (startKey);
+  return connectors;
+}
+
+/** One connector of the user (NotFound when missing or another user's). */
+export async function getConnector(uid: string, id: string): Promise<Connector> {
+  if (id === SAMPLE_CONNECTOR_ID) {
+    const sample = sampleConnector();
+    if (sample) return sample;
+  }
+  return toConnector(await getItem(uid, id));
+}
+
+/** What is needed to connect, with the password decrypted. For the SQL and model routes only. */
+export async function getConnectionConfig(uid: string, id: string): Promise<ConnectionConfig> {
+  if (id === SAMPLE_CONNECTOR_ID) {
+    const sample = sampleConnection();
+    if (sample) return sample;
+  }
+  const item = await getItem(uid, id);
+  const conn: ConnectionConfig = {
+    host: item.host,
+    port: item.port,
+    database: item.database,
+    user: item.user,
+    ssl: item.ssl,
+  };
+  if (item.password !== undefined) conn.password = await openSecret(item.password, { uid, connectorId: id });
+  return conn;
+}
+
+// ---- writes ----
+
+export async function createConnector(uid: string, input: NewConnector): Promise<Connector> {
+  const id = newId();
+  const now = new Date().toISOString();
+  const item: ConnectorItem = {
+    PK: userPk(uid),
+    SK: connectorSk(id),
+    id,
+    name: input.name,
+    engine: 'postgres',
+    host: input.host,
+    port: input.port,
+    database: input.database,
+    user: input.user,
+    ssl: input.ssl,
+    createdAt: now,
+    updatedAt: now,
+  };
+  if (input.password) item.password = await sealSecret(input.password, { uid, connectorId: id });
+  await documentClient().send(
+    new PutCommand({ TableName: table(), Item: item, ConditionExpression: 'attribute_not_exists(PK)' }),
+  );
+  return toConnector(item);
+}
+
+/** Changes the given fields; `password` undefined keeps the stored password, null removes it. */
+export async function updateConnector(uid: string, id: string, patch: ConnectorPatch): Promise<Connector> {
+  refuseSampleChange(id);
+  if (!isValidId(id)) throw notFound('Connector');
+  const names: Record<string, string> = {};
+  const values: Record<string, unknown> = {};
+  const sets: string[] = [];
+  const set = (attr: string, value: unknown) => {
+    names[`#${attr}`] = attr;
+    values[`:${attr}`] = value;
+    sets.push(`#${attr} = :${attr}`);
+  };
+  for (const f of ['name', 'host', 'port', 'database', 'user', 'ssl'] as const) {
+    if (patch[f] !== undefined) set(f, patch[f]);
+  }
+  set('updatedAt', new Date().toISOString());
+  let remove = '';
+  if (patch.password === null) {
+    names['#password'] = 'password';
+    remove = ' REMOVE #password';
+  } else if (patch.password !== undefined) {
+    set('password', await sealSecret(patch.password, { uid, connectorId: id }));
+  }
+  try {
+    const out = await documentClient().send(
+      new UpdateCommand({
+        TableName: table(),
+        Key: { PK: userPk(uid), SK: connectorSk(id) },
+        UpdateExpression: `SET ${sets.join(', ')}${remove}`,
+        ConditionExpression: 'attribute_exists(PK)',
+        ExpressionAttributeNames: names,
+        ExpressionAttributeValues: values,
+        ReturnValues: 'ALL_NEW',
+      }),
+    );
+    return toConnector(out.Attributes ?? {});
+  } catch (err) {
+    if (isConditionFailed(err)) throw notFound('Connector');
+    throw err;
+  }
+}
+
+/**
+ * Deletes the connector. Its chats are kept: their history stays readable (GET /chats/{id}), and new
+ * messages in them fail with NotFound for the connector.
+ */
+export async function deleteConnector(uid: string, id: string): Promise<void> {
+  refuseSampleChange(id);
+  if (!isValidId(id)) throw notFound('Connector');
+  try {
+    await documentClient().send(
+      new DeleteCommand({
+        TableName: table(),
+        Key: { PK: userPk(uid), SK: connectorSk(id) },
+        ConditionExpression: 'attribute_exists(PK)',
+      }),
+    );
+  } catch (err) {
+    if (isConditionFailed(err)) throw notFound('Connector');
+    throw err;
+  }
+}
