@@ -25,7 +25,9 @@ function parseListQuery(query: Record<string, string>) {
   const cursor = query.cursor === '' ? undefined : query.cursor;
   const connectorId = query.connectorId === '' ? undefined : query.connectorId;
   if (connectorId !== undefined && connectorId.length > 64) {
-    throw badRequest('Invalid query field "connectorId": must be at most 64 characters', { field: 'connectorId' });
+    throw badRequest('Invalid query field "connectorId": must be at most 64 characters', {
+      field: 'connectorId',
+    });
   }
   return { limit, cursor, connectorId };
 }

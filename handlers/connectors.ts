@@ -1,6 +1,6 @@
 /** Connector CRUD routes: validate, call the store, shape JSON. Passwords never appear in a reply. */
 import { createHash } from 'node:crypto';
-import { z } from 'zod';
+import * as z from 'zod/mini';
 import { parseConnectorPatch, parseNewConnector, type NewConnector } from '../lib/connectors/input.js';
 import { parseBody } from '../lib/http/body.js';
 import { json, noContent, type RouteHandler } from '../lib/http/types.js';
@@ -19,11 +19,17 @@ function fingerprint(input: NewConnector): string {
 export const createConnector: RouteHandler = async (ctx) => {
   const idempotencyKey = parseIdempotencyKey(ctx.headers);
   const input = parseNewConnector(parseBody(ctx, z.unknown()));
-  const reply = await withIdempotency(ctx.user.uid, 'connectors.create', idempotencyKey, fingerprint(input), async () => {
-    const connector = await store.createConnector(ctx.user.uid, input);
-    ctx.log.info('connector created', { connectorId: connector.id });
-    return { status: 201, body: { connector } };
-  });
+  const reply = await withIdempotency(
+    ctx.user.uid,
+    'connectors.create',
+    idempotencyKey,
+    fingerprint(input),
+    async () => {
+      const connector = await store.createConnector(ctx.user.uid, input);
+      ctx.log.info('connector created', { connectorId: connector.id });
+      return { status: 201, body: { connector } };
+    },
+  );
   return json(reply.status, reply.body);
 };
 

@@ -123,8 +123,10 @@ function parseArgs(argv: string[]): PackageOptions {
 
 // Run as a script (`tsx lib/build/package.ts`); import.meta is off-limits in lib/, so look at argv.
 if (/[\\/]lib[\\/]build[\\/]package\.ts$/.test(process.argv[1] ?? '')) {
-  packageStack(parseArgs(process.argv.slice(2))).catch((err: unknown) => {
-    console.error(err instanceof Error ? err.message : err);
-    process.exitCode = 1;
-  });
+  Promise.resolve()
+    .then(() => packageStack(parseArgs(process.argv.slice(2))))
+    .catch((err: unknown) => {
+      console.error(err instanceof Error ? err.message : err);
+      process.exitCode = 1;
+    });
 }

@@ -2,7 +2,7 @@
  * Validation of connector request bodies: the separate-fields form or the URL form, for create and for a
  * partial update. The result is plain connection fields for the store.
  */
-import { z } from 'zod';
+import * as z from 'zod/mini';
 import { AppError } from '../http/errors.js';
 import { validate } from '../http/body.js';
 import type { SslMode } from '../types.js';
@@ -25,31 +25,42 @@ export interface NewConnector {
 export type ConnectorPatch = Partial<NewConnector>;
 
 const text = (max: number) =>
-  z
-    .string()
-    .trim()
-    .min(1, 'must not be empty')
-    .max(max, `must be at most ${max} characters`)
-    .refine((s) => !/[\u0000-\u001f\u007f]/.test(s), 'must not contain control characters');
+  z.string().check(
+    z.trim(),
+    z.minLength(1, 'must not be empty'),
+    z.maxLength(max, `must be at most ${max} characters`),
+    // eslint-disable-next-line no-control-regex -- rejecting control characters is the point
+    z.refine((s) => !/[\u0000-\u001f\u007f]/.test(s), 'must not contain control characters'),
+  );
 
 // node-postgres treats a host starting with `/` as a Unix socket; the other characters cannot be in a host name.
-const host = text(255).refine((h) => !h.startsWith('/') && !/[\s/#@?\\]/.test(h), 'is not a valid host name');
+const host = text(255).check(
+  z.refine((h) => !h.startsWith('/') && !/[\s/#@?\\]/.test(h), 'is not a valid host name'),
+);
 
 const fields = {
   name: text(100),
-  engine: z.literal('postgres').optional(),
-  url: z.string().min(1, 'must not be empty').max(2048, 'must be at most 2048 characters').optional(),
-  host: host.optional(),
-  port: z.number().int('must be an integer').min(1).max(65535).optional(),
-  database: text(128).optional(),
-  user: text(128).optional(),
+  engine: z.optional(z.literal('postgres')),
+  url: z.optional(
+    z
+      .string()
+      .check(z.minLength(1, 'must not be empty'), z.maxLength(2048, 'must be at most 2048 characters')),
+  ),
+  host: z.optional(host),
+  port: z.optional(
+    z
+      .int('must be an integer')
+      .check(z.minimum(1, 'must be at least 1'), z.maximum(65535, 'must be at most 65535')),
+  ),
+  database: z.optional(text(128)),
+  user: z.optional(text(128)),
   // Passwords are taken verbatim (no trimming); '' means no password.
-  password: z.string().max(1024, 'must be at most 1024 characters').nullable().optional(),
-  ssl: z.enum(SSL_MODES).optional(),
+  password: z.optional(z.nullable(z.string().check(z.maxLength(1024, 'must be at most 1024 characters')))),
+  ssl: z.optional(z.enum(SSL_MODES)),
 };
 
 const createSchema = z.strictObject(fields);
-const updateSchema = z.strictObject({ ...fields, name: fields.name.optional() });
+const updateSchema = z.strictObject({ ...fields, name: z.optional(fields.name) });
 
 const CONNECTION_FIELDS = ['host', 'port', 'database', 'user', 'ssl'] as const;
 

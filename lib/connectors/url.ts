@@ -37,7 +37,8 @@ function decode(part: string, what: string): string {
 
 export function parsePostgresUrl(input: string, defaultSsl: SslMode = 'require'): ParsedPostgresUrl {
   const text = input.trim();
-  if (!/^postgres(ql)?:\/\//i.test(text)) throw new UrlParseError('must start with postgres:// or postgresql://');
+  if (!/^postgres(ql)?:\/\//i.test(text))
+    throw new UrlParseError('must start with postgres:// or postgresql://');
   let url: URL;
   try {
     url = new URL(text);
@@ -69,7 +70,8 @@ export function parsePostgresUrl(input: string, defaultSsl: SslMode = 'require')
   const sslFlag = url.searchParams.get('ssl');
   if (sslmode !== null) {
     const mapped = SSLMODES[sslmode.toLowerCase()];
-    if (!mapped) throw new UrlParseError(`has an unknown sslmode (use one of ${Object.keys(SSLMODES).join(', ')})`);
+    if (!mapped)
+      throw new UrlParseError(`has an unknown sslmode (use one of ${Object.keys(SSLMODES).join(', ')})`);
     ssl = mapped;
   } else if (sslFlag !== null) {
     // node-postgres style ?ssl=true|false
@@ -77,7 +79,8 @@ export function parsePostgresUrl(input: string, defaultSsl: SslMode = 'require')
     else if (/^(false|0)$/i.test(sslFlag)) ssl = 'disable';
     else throw new UrlParseError('has an invalid ssl value (use true or false)');
   }
-  if (url.searchParams.has('host')) throw new UrlParseError('sets host as a parameter; put it in the authority part');
+  if (url.searchParams.has('host'))
+    throw new UrlParseError('sets host as a parameter; put it in the authority part');
 
   return { host, port, database, user, ...(password !== undefined ? { password } : {}), ssl };
 }

@@ -6,14 +6,19 @@ import { config } from '../config.js';
 
 type KmsModule = typeof import('@aws-sdk/client-kms');
 
-let cached: { signature: string; client: import('@aws-sdk/client-kms').KMSClient; mod: KmsModule } | undefined;
+let cached:
+  { signature: string; client: import('@aws-sdk/client-kms').KMSClient; mod: KmsModule } | undefined;
 
 async function kms() {
   const signature = `${config.region}|${config.kmsEndpoint ?? ''}`;
   if (!cached || cached.signature !== signature) {
     const mod = await import('@aws-sdk/client-kms');
     const endpoint = config.kmsEndpoint;
-    const client = new mod.KMSClient({ region: config.region, maxAttempts: 3, ...(endpoint ? { endpoint } : {}) });
+    const client = new mod.KMSClient({
+      region: config.region,
+      maxAttempts: 3,
+      ...(endpoint ? { endpoint } : {}),
+    });
     cached?.client.destroy();
     cached = { signature, client, mod };
   }
@@ -41,7 +46,11 @@ export async function generateDataKey(keyId: string, context: Record<string, str
 }
 
 /** Decrypts a data key; KMS checks the context against the one used at generation. */
-export async function decryptDataKey(encrypted: Buffer, keyId: string, context: Record<string, string>): Promise<Buffer> {
+export async function decryptDataKey(
+  encrypted: Buffer,
+  keyId: string,
+  context: Record<string, string>,
+): Promise<Buffer> {
   const { client, mod } = await kms();
   const out = await client.send(
     new mod.DecryptCommand({ CiphertextBlob: encrypted, KeyId: keyId, EncryptionContext: context }),

@@ -7,7 +7,7 @@
  * does not keep idle sessions open against the user's max_connections. The cost is one handshake per request.
  */
 import { checkServerIdentity, type ConnectionOptions, type PeerCertificate } from 'node:tls';
-import { isIP } from 'node:net';
+import { connect as tcpConnect, isIP } from 'node:net';
 import pg from 'pg';
 import type { ConnectionConfig } from '../types.js';
 import { resolveAllowedAddress, checkHostSyntax, type LookupFn } from '../net/guard.js';
@@ -77,6 +77,33 @@ export async function openClient(conn: ConnectionConfig, options: ConnectOptions
     throw mapConnectError(err, target, connectTimeoutMs);
   }
   return client;
+}
+
+/**
+ * Asks the server to cancel the session's running statement (PostgreSQL CancelRequest on a new socket to the same
+ * vetted address). Destroying our socket alone would leave the statement running until it next writes.
+ * Best effort, bounded to 2 s, never throws.
+ */
+export function sendCancelRequest(client: pg.Client): Promise<void> {
+  const c = client as unknown as { host: string; port: number; processID: number | null; secretKey: number | null };
+  if (c.processID === null || c.secretKey === null) return Promise.resolve();
+  const message = Buffer.alloc(16);
+  message.writeInt32BE(16, 0);
+  message.writeInt32BE(80877102, 4); // the CancelRequest code
+  message.writeInt32BE(c.processID, 8);
+  message.writeInt32BE(c.secretKey, 12);
+  return new Promise((resolve) => {
+    const socket = tcpConnect(c.port, c.host);
+    const done = () => {
+      clearTimeout(timer);
+      socket.destroy();
+      resolve();
+    };
+    const timer = setTimeout(done, 2_000);
+    socket.on('connect', () => socket.end(message));
+    socket.on('close', done);
+    socket.on('error', done);
+  });
 }
 
 /** Drops a connection that timed out or failed: the socket is destroyed, nothing waits on the server. */

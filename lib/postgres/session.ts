@@ -6,7 +6,14 @@
 import type pg from 'pg';
 import { AppError } from '../http/errors.js';
 import type { ConnectionConfig } from '../types.js';
-import { clampStatementTimeout, closeClient, discardClient, openClient, type ConnectOptions } from './connect.js';
+import {
+  clampStatementTimeout,
+  closeClient,
+  discardClient,
+  openClient,
+  sendCancelRequest,
+  type ConnectOptions,
+} from './connect.js';
 import { formatSeconds, mapQueryError } from './errors.js';
 import { config } from '../config.js';
 
@@ -28,8 +35,10 @@ export async function withReadOnlyTransaction<T>(
 
   let onAbort: (() => void) | undefined;
   let timer: NodeJS.Timeout | undefined;
+  let interruptedFlag = false;
   const interrupted = new Promise<never>((_, reject) => {
     timer = setTimeout(() => {
+      interruptedFlag = true;
       reject(
         new AppError(
           'QueryTimeout',
@@ -38,7 +47,10 @@ export async function withReadOnlyTransaction<T>(
         ),
       );
     }, statementTimeoutMs + BACKSTOP_GRACE_MS);
-    onAbort = () => reject(new AppError('Timeout', 'The request was cancelled'));
+    onAbort = () => {
+      interruptedFlag = true;
+      reject(new AppError('Timeout', 'The request was cancelled'));
+    };
     options.signal?.addEventListener('abort', onAbort, { once: true });
   });
   interrupted.catch(() => undefined);
@@ -57,6 +69,8 @@ export async function withReadOnlyTransaction<T>(
     await closeClient(client);
     return result;
   } catch (err) {
+    // Stop the statement on the server before dropping the socket (it would otherwise run to its timeout).
+    if (interruptedFlag) await sendCancelRequest(client);
     discardClient(client);
     throw mapQueryError(err, statementTimeoutMs);
   } finally {

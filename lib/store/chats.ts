@@ -51,7 +51,13 @@ export async function createChat(
 ): Promise<Chat> {
   const id = input.id ?? newId();
   const now = new Date().toISOString();
-  const chat: Chat = { id, connectorId: input.connectorId, title: input.title, createdAt: now, updatedAt: now };
+  const chat: Chat = {
+    id,
+    connectorId: input.connectorId,
+    title: input.title,
+    createdAt: now,
+    updatedAt: now,
+  };
   try {
     await documentClient().send(
       new PutCommand({
@@ -200,7 +206,9 @@ export async function deleteChat(uid: string, chatId: string): Promise<void> {
     await batchDelete((out.Items ?? []).map((i) => ({ PK: i.PK, SK: i.SK })));
     startKey = out.LastEvaluatedKey;
   } while (startKey);
-  await documentClient().send(new DeleteCommand({ TableName: table(), Key: { PK: userPk(uid), SK: chatSk(chatId) } }));
+  await documentClient().send(
+    new DeleteCommand({ TableName: table(), Key: { PK: userPk(uid), SK: chatSk(chatId) } }),
+  );
 }
 
 /** BatchWrite deletes in groups of 25, retrying what DynamoDB leaves unprocessed (with backoff). */
@@ -210,7 +218,9 @@ async function batchDelete(keys: Record<string, unknown>[]): Promise<void> {
     for (let attempt = 0; requests.length > 0; attempt++) {
       if (attempt >= 8) throw new Error('DynamoDB kept leaving message deletes unprocessed');
       if (attempt > 0) await new Promise((r) => setTimeout(r, 50 * 2 ** attempt));
-      const out = await documentClient().send(new BatchWriteCommand({ RequestItems: { [table()]: requests } }));
+      const out = await documentClient().send(
+        new BatchWriteCommand({ RequestItems: { [table()]: requests } }),
+      );
       requests = (out.UnprocessedItems?.[table()] ?? []) as typeof requests;
     }
   }

@@ -19,7 +19,9 @@ function create(): Clients {
   const region = config.region;
   if (!endpoint && !config.inLambda) {
     // Outside Lambda the data lives in the embedded server; silently talking to real AWS would be a surprise.
-    throw new Error('DYNAMODB_ENDPOINT is not set: start the local store first (lib/local/embedded-dynamo.ts)');
+    throw new Error(
+      'DYNAMODB_ENDPOINT is not set: start the local store first (lib/local/embedded-dynamo.ts)',
+    );
   }
   const hasAwsCredentials = Boolean(process.env.AWS_ACCESS_KEY_ID || process.env.AWS_PROFILE);
   const raw = new DynamoDBClient({
@@ -27,7 +29,9 @@ function create(): Clients {
     maxAttempts: 3,
     ...(endpoint ? { endpoint } : {}),
     // dynalite accepts any signature; dummy keys spare a lookup through the credential provider chain.
-    ...(endpoint && !hasAwsCredentials ? { credentials: { accessKeyId: 'local', secretAccessKey: 'local' } } : {}),
+    ...(endpoint && !hasAwsCredentials
+      ? { credentials: { accessKeyId: 'local', secretAccessKey: 'local' } }
+      : {}),
   });
   const doc = DynamoDBDocumentClient.from(raw, { marshallOptions: { removeUndefinedValues: true } });
   return { signature: `${region}|${endpoint ?? ''}`, raw, doc };

@@ -11,7 +11,8 @@ export function encodeCursor(lastId: string): string {
 
 /** The last id of the previous page; a cursor that was not made by encodeCursor is a 400. */
 export function decodeCursor(cursor: string): string {
-  const invalid = () => badRequest('Invalid query field "cursor": not a cursor from a previous page', { field: 'cursor' });
+  const invalid = () =>
+    badRequest('Invalid query field "cursor": not a cursor from a previous page', { field: 'cursor' });
   if (cursor.length > 512 || !/^[A-Za-z0-9_-]+$/.test(cursor)) throw invalid();
   let parsed: unknown;
   try {

@@ -69,17 +69,27 @@ export async function claimIdempotencyKey<T = unknown>(
           ConditionExpression:
             'attribute_not_exists(PK) OR #ttl < :nowSec OR (#state = :pending AND leaseUntil < :nowMs)',
           ExpressionAttributeNames: { '#ttl': TTL_ATTRIBUTE, '#state': 'state' },
-          ExpressionAttributeValues: { ':nowSec': Math.floor(nowMs / 1000), ':nowMs': nowMs, ':pending': 'pending' },
+          ExpressionAttributeValues: {
+            ':nowSec': Math.floor(nowMs / 1000),
+            ':nowMs': nowMs,
+            ':pending': 'pending',
+          },
         }),
       );
       return { state: 'new' };
     } catch (err) {
       if (!isConditionFailed(err)) throw err;
     }
-    const out = await documentClient().send(new GetCommand({ TableName: table(), Key, ConsistentRead: true }));
+    const out = await documentClient().send(
+      new GetCommand({ TableName: table(), Key, ConsistentRead: true }),
+    );
     const item = out.Item;
     if (!item) continue; // released between our put and get: try to claim again
-    if (opts.fingerprint !== undefined && item.fingerprint !== undefined && item.fingerprint !== opts.fingerprint) {
+    if (
+      opts.fingerprint !== undefined &&
+      item.fingerprint !== undefined &&
+      item.fingerprint !== opts.fingerprint
+    ) {
       throw new AppError('Conflict', 'This Idempotency-Key was already used for a different request');
     }
     if (item.state === 'done') return { state: 'done', result: item.result as T };
@@ -89,7 +99,12 @@ export async function claimIdempotencyKey<T = unknown>(
 }
 
 /** Records the result that retries will get. */
-export async function completeIdempotencyKey(uid: string, scope: string, key: string, result: unknown): Promise<void> {
+export async function completeIdempotencyKey(
+  uid: string,
+  scope: string,
+  key: string,
+  result: unknown,
+): Promise<void> {
   try {
     await documentClient().send(
       new UpdateCommand({
@@ -136,16 +151,26 @@ export async function withIdempotency<T>(
   work: () => Promise<T>,
 ): Promise<T> {
   if (key === undefined) return work();
-  const claim = await claimIdempotencyKey<T>(uid, scope, key, fingerprint === undefined ? {} : { fingerprint });
+  const claim = await claimIdempotencyKey<T>(
+    uid,
+    scope,
+    key,
+    fingerprint === undefined ? {} : { fingerprint },
+  );
   if (claim.state === 'done') return claim.result;
   if (claim.state === 'pending') {
-    throw new AppError('Conflict', 'A request with this Idempotency-Key is still being processed; retry later');
+    throw new AppError(
+      'Conflict',
+      'A request with this Idempotency-Key is still being processed; retry later',
+    );
   }
   let result: T;
   try {
     result = await work();
   } catch (err) {
-    await releaseIdempotencyKey(uid, scope, key).catch((e) => log.error('could not release idempotency key', e));
+    await releaseIdempotencyKey(uid, scope, key).catch((e) =>
+      log.error('could not release idempotency key', e),
+    );
     throw err;
   }
   await completeIdempotencyKey(uid, scope, key, result);

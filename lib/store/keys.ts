@@ -11,6 +11,7 @@ export const isValidId = (id: unknown): id is string => typeof id === 'string' &
 
 function checkUid(uid: string): string {
   // A `#` in a user id could make one user's partition spell another's (USER#a#CHAT#b).
+  // eslint-disable-next-line no-control-regex -- rejecting control characters is the point
   if (typeof uid !== 'string' || uid.length === 0 || uid.length > 128 || /[#\u0000-\u001f\u007f]/.test(uid)) {
     throw new AppError('Unauthorized', 'Invalid user id');
   }
@@ -40,7 +41,9 @@ export const IDEMPOTENCY_PREFIX = 'IDEMPOTENCY#';
 export const idempotencySk = (scope: string, key: string) => `${IDEMPOTENCY_PREFIX}${scope}#${key}`;
 
 /** Attributes that exist only for the table's keys; stripped before an item becomes a domain object. */
-export function withoutKeys<T extends Record<string, unknown>>(item: T): Omit<T, 'PK' | 'SK' | 'GSI1PK' | 'GSI1SK'> {
+export function withoutKeys<T extends Record<string, unknown>>(
+  item: T,
+): Omit<T, 'PK' | 'SK' | 'GSI1PK' | 'GSI1SK'> {
   const { PK: _pk, SK: _sk, GSI1PK: _g1, GSI1SK: _g2, ...rest } = item;
   return rest;
 }

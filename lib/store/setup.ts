@@ -23,7 +23,8 @@ async function describe(tableName: string): Promise<DescribeTableCommandOutput |
 
 /** Creates the table from `tableDefinition` when it is missing and waits until it is active. */
 export async function ensureTable(): Promise<void> {
-  if (config.inLambda) throw new Error('ensureTable must not run in Lambda: the table belongs to the deployment');
+  if (config.inLambda)
+    throw new Error('ensureTable must not run in Lambda: the table belongs to the deployment');
   const tableName = config.tableName;
   let status = (await describe(tableName))?.Table?.TableStatus;
   if (status === undefined) {

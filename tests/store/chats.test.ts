@@ -56,7 +56,11 @@ describe('chat store', () => {
     const base = Date.UTC(2025, 5, 1);
     for (let i = 0; i < 120; i++) {
       many.push(
-        await createChat('pager', { connectorId: i % 3 === 0 ? 'conn-a' : 'conn-b', title: `chat ${i}`, id: newId(base + i * 1000) }),
+        await createChat('pager', {
+          connectorId: i % 3 === 0 ? 'conn-a' : 'conn-b',
+          title: `chat ${i}`,
+          id: newId(base + i * 1000),
+        }),
       );
     }
   });
@@ -87,8 +91,14 @@ describe('chat store', () => {
   });
 
   test('connectorId filter paginates through the index', async () => {
-    const a = many.filter((_, i) => i % 3 === 0).map((c) => c.id).reverse();
-    const b = many.filter((_, i) => i % 3 !== 0).map((c) => c.id).reverse();
+    const a = many
+      .filter((_, i) => i % 3 === 0)
+      .map((c) => c.id)
+      .reverse();
+    const b = many
+      .filter((_, i) => i % 3 !== 0)
+      .map((c) => c.id)
+      .reverse();
     expect((await readAll('pager', { limit: 7, connectorId: 'conn-a' })).ids).toEqual(a);
     expect((await readAll('pager', { limit: 50, connectorId: 'conn-b' })).ids).toEqual(b);
     expect((await listChats('pager', { limit: 10, connectorId: 'nope' })).chats).toEqual([]);
@@ -106,7 +116,12 @@ describe('chat store', () => {
     expect(page.chats.some((c) => many.some((m) => m.id === c.id))).toBe(false);
     // A hand-made cursor with a key-like id is refused outright.
     expect(
-      await code(listChats('intruder', { limit: 5, cursor: Buffer.from('{"v":1,"id":"x#USER#pager"}').toString('base64url') })),
+      await code(
+        listChats('intruder', {
+          limit: 5,
+          cursor: Buffer.from('{"v":1,"id":"x#USER#pager"}').toString('base64url'),
+        }),
+      ),
     ).toBe('IncorrectSignature');
     expect(await code(listChats('pager', { limit: 5, cursor: encodeCursor(many[3]!.id) }))).toBe('resolved');
   });

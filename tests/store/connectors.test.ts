@@ -46,7 +46,12 @@ const rejectsWith = async (p: Promise<unknown>, code: string) => {
 describe('connector store', () => {
   test('create, get, list, update, delete round trip', async () => {
     const created = await createConnector('u1', input());
-    expect(created).toMatchObject({ name: 'Prod', engine: 'postgres', host: 'db.example.com', hasPassword: true });
+    expect(created).toMatchObject({
+      name: 'Prod',
+      engine: 'postgres',
+      host: 'db.example.com',
+      hasPassword: true,
+    });
     expect(created).not.toHaveProperty('password');
     expect(await getConnector('u1', created.id)).toEqual(created);
     expect((await listConnectors('u1')).map((c) => c.id)).toContain(created.id);
@@ -111,9 +116,13 @@ describe('connector store', () => {
     expect((await listConnectors('bob')).map((c) => c.id)).toEqual([b.id]);
     // The failed update by bob changed nothing and created no item.
     expect((await getConnector('alice', a.id)).name).toBe('Alice db');
-    expect((await documentClient().send(
-      new GetCommand({ TableName: dynamo.tableName, Key: { PK: 'USER#bob', SK: `CONNECTOR#${a.id}` } }),
-    )).Item).toBeUndefined();
+    expect(
+      (
+        await documentClient().send(
+          new GetCommand({ TableName: dynamo.tableName, Key: { PK: 'USER#bob', SK: `CONNECTOR#${a.id}` } }),
+        )
+      ).Item,
+    ).toBeUndefined();
   });
 
   test('ids that are not ids are NotFound, not errors', async () => {
@@ -123,7 +132,7 @@ describe('connector store', () => {
     }
   });
 
-  test('a ciphertext copied into another user\'s or another connector\'s item does not decrypt', async () => {
+  test("a ciphertext copied into another user's or another connector's item does not decrypt", async () => {
     const a = await createConnector('alice', input());
     const bob = await createConnector('bob', input({ password: 'bobs-own' }));
     const alice2 = await createConnector('alice', input({ password: 'alice-second' }));
@@ -151,7 +160,9 @@ describe('connector store', () => {
 
     // An item moved whole under another user (same connector id) fails too.
     const item = await rawItem('alice', a.id);
-    await documentClient().send(new PutCommand({ TableName: dynamo.tableName, Item: { ...item, PK: 'USER#mallory' } }));
+    await documentClient().send(
+      new PutCommand({ TableName: dynamo.tableName, Item: { ...item, PK: 'USER#mallory' } }),
+    );
     await rejectsWith(getConnectionConfig('mallory', a.id), 'Internal');
   });
 
@@ -187,7 +198,12 @@ describe('connector store', () => {
       const own = await createConnector('u-sample', input());
       const list = await listConnectors('u-sample');
       expect(list.map((c) => c.id)).toEqual(['sample', own.id]);
-      expect(list[0]).toMatchObject({ name: 'Sample database', hasPassword: true, host: '127.0.0.1', port: 54329 });
+      expect(list[0]).toMatchObject({
+        name: 'Sample database',
+        hasPassword: true,
+        host: '127.0.0.1',
+        port: 54329,
+      });
       expect(JSON.stringify(list)).not.toContain('pw-sample');
       expect((await listConnectors('someone-else'))[0]!.id).toBe('sample');
       expect(await getConnector('u-sample', 'sample')).toEqual(list[0]);
@@ -199,7 +215,10 @@ describe('connector store', () => {
         password: 'pw-sample',
         ssl: 'disable',
       });
-      const err = await rejectsWith(updateConnector('u-sample', 'sample', { name: 'x' }), 'IncorrectSignature');
+      const err = await rejectsWith(
+        updateConnector('u-sample', 'sample', { name: 'x' }),
+        'IncorrectSignature',
+      );
       expect(err.message).toBe('The sample connector is read-only');
       await rejectsWith(deleteConnector('u-sample', 'sample'), 'IncorrectSignature');
     });

@@ -76,7 +76,13 @@ afterAll(async () => {
 });
 
 afterEach(() => {
-  for (const k of ['KMS_KEY_ID', 'KMS_ENDPOINT', 'AWS_LAMBDA_FUNCTION_NAME', 'AWS_ACCESS_KEY_ID', 'AWS_SECRET_ACCESS_KEY']) {
+  for (const k of [
+    'KMS_KEY_ID',
+    'KMS_ENDPOINT',
+    'AWS_LAMBDA_FUNCTION_NAME',
+    'AWS_ACCESS_KEY_ID',
+    'AWS_SECRET_ACCESS_KEY',
+  ]) {
     delete process.env[k];
   }
   resetLocalKeyCache();
@@ -93,8 +99,12 @@ test('local key: round trip, bound to user and connector, fresh IV each time', a
   expect(JSON.stringify(s1)).not.toContain('pässwörd');
   expect(await openSecret(s1, A)).toBe('pässwörd 🔑');
   await expect(openSecret(s1, { uid: 'bob', connectorId: 'c1' })).rejects.toMatchObject({ code: 'Internal' });
-  await expect(openSecret(s1, { uid: 'alice', connectorId: 'c2' })).rejects.toMatchObject({ code: 'Internal' });
-  await expect(openSecret({ ...s1, v: 2 }, A)).rejects.toMatchObject({ message: expect.stringMatching(/unknown format/) });
+  await expect(openSecret(s1, { uid: 'alice', connectorId: 'c2' })).rejects.toMatchObject({
+    code: 'Internal',
+  });
+  await expect(openSecret({ ...s1, v: 2 }, A)).rejects.toMatchObject({
+    message: expect.stringMatching(/unknown format/),
+  });
   await expect(openSecret({ ...s1, tag: s1.tag.slice(0, 8) }, A)).rejects.toMatchObject({ code: 'Internal' });
 });
 
@@ -120,6 +130,9 @@ test('KMS: data key with encryption context {uid, connectorId}; other contexts f
 test('in Lambda without KMS_KEY_ID, passwords are refused (and local ciphertexts are not opened)', async () => {
   const local = await sealSecret('x', A);
   process.env.AWS_LAMBDA_FUNCTION_NAME = 'semaia';
-  await expect(sealSecret('x', A)).rejects.toMatchObject({ code: 'Internal', message: expect.stringMatching(/KMS_KEY_ID/) });
+  await expect(sealSecret('x', A)).rejects.toMatchObject({
+    code: 'Internal',
+    message: expect.stringMatching(/KMS_KEY_ID/),
+  });
   await expect(openSecret(local, A)).rejects.toMatchObject({ code: 'Internal' });
 });

@@ -67,7 +67,10 @@ describe('idempotency keys', () => {
   test('the same key with a different fingerprint is a Conflict', async () => {
     await claimIdempotencyKey('u1', 'test', 'k5', { fingerprint: 'aaa' });
     await completeIdempotencyKey('u1', 'test', 'k5', 1);
-    expect(await claimIdempotencyKey('u1', 'test', 'k5', { fingerprint: 'aaa' })).toEqual({ state: 'done', result: 1 });
+    expect(await claimIdempotencyKey('u1', 'test', 'k5', { fingerprint: 'aaa' })).toEqual({
+      state: 'done',
+      result: 1,
+    });
     await expect(claimIdempotencyKey('u1', 'test', 'k5', { fingerprint: 'bbb' })).rejects.toMatchObject({
       code: 'Conflict',
     });

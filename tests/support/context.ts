@@ -1,9 +1,13 @@
 /** Builds a RouteContext by hand, to call route handlers directly (no HTTP). */
 import type { Logger } from '../../lib/log.js';
-import type { RouteContext } from '../../lib/http/types.js';
+import { describeError } from '../../lib/http/errors.js';
+import type { RouteContext, RouteHandler } from '../../lib/http/types.js';
 
 /** A logger that keeps its lines, so tests can check what was (not) logged. */
-export function memoryLogger(lines: string[] = [], base: Record<string, unknown> = {}): Logger & { lines: string[] } {
+export function memoryLogger(
+  lines: string[] = [],
+  base: Record<string, unknown> = {},
+): Logger & { lines: string[] } {
   const emit = (level: string, msg: string, fields?: Record<string, unknown>, err?: unknown) =>
     lines.push(
       JSON.stringify({
@@ -11,7 +15,9 @@ export function memoryLogger(lines: string[] = [], base: Record<string, unknown>
         msg,
         ...base,
         ...fields,
-        ...(err !== undefined ? { err: err instanceof Error ? { name: err.name, message: err.message } : String(err) } : {}),
+        ...(err !== undefined
+          ? { err: err instanceof Error ? { name: err.name, message: err.message } : String(err) }
+          : {}),
       }),
     );
   return {
@@ -61,4 +67,24 @@ export function makeContext(opts: ContextOptions = {}): RouteContext {
     remainingMs: () => 60_000,
     log: opts.log ?? memoryLogger(),
   };
+}
+
+export interface RouteResult {
+  status: number;
+  body: any;
+  /** The JSON text a client would receive, to search for things that must never appear. */
+  text: string;
+}
+
+/** Runs a JSON route handler like the dispatcher does: an error becomes its taxonomy status and payload. */
+export async function callRoute(handler: RouteHandler, opts: ContextOptions = {}): Promise<RouteResult> {
+  try {
+    const reply = await handler(makeContext(opts));
+    if (reply.kind !== 'json') throw new Error('expected a JSON reply');
+    const text = reply.body === undefined ? '' : JSON.stringify(reply.body);
+    return { status: reply.status, body: reply.body, text };
+  } catch (err) {
+    const { status, error } = describeError(err, 'test-request');
+    return { status, body: { error }, text: JSON.stringify({ error }) };
+  }
 }

@@ -228,7 +228,7 @@ function defaultTurn(body: GenerateContentBody, delayMs: number): ScriptedTurn {
     const node = /"Node Type"\s*:\s*"([^"]+)"/.exec(question)?.[1];
     const reply =
       `This query reads the data it needs and returns the result. ` +
-      (node ? `PostgreSQL plans to start with a ${node} step. ` : '') +
+      (node ? `The top step of PostgreSQL's plan is: ${node}. ` : '') +
       '(Explanation written by the scripted model: set GEMINI_API_KEY for a real one.)';
     return { chunks: words(reply), delayMs };
   }

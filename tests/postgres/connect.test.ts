@@ -1,0 +1,103 @@
+import { createServer, type Server, type Socket } from 'node:net';
+import { parsePostgresUrl } from '../../lib/connectors/url.js';
+import { freePort } from '../../lib/local/embedded-postgres.js';
+import { AppError } from '../../lib/http/errors.js';
+import { runReadOnlyQuery } from '../../lib/postgres/query.js';
+import type { ConnectionConfig } from '../../lib/types.js';
+import { createTestDatabase, usingEmbeddedPostgres, type TestDatabase } from '../support/postgres.js';
+
+let db: TestDatabase;
+let conn: ConnectionConfig;
+
+async function failure(p: Promise<unknown>): Promise<AppError> {
+  const err = await p.then(
+    () => undefined,
+    (e: unknown) => e,
+  );
+  expect(err).toBeInstanceOf(AppError);
+  return err as AppError;
+}
+
+beforeAll(async () => {
+  db = await createTestDatabase('connect');
+  conn = parsePostgresUrl(db.url, 'disable');
+});
+afterAll(async () => {
+  await db?.drop();
+});
+
+describe('connection failures are clear ConnectorErrors in bounded time', () => {
+  it('closed port → unreachable', async () => {
+    const port = await freePort();
+    const started = Date.now();
+    const err = await failure(runReadOnlyQuery({ ...conn, port }, 'SELECT 1'));
+    expect(Date.now() - started).toBeLessThan(6_000);
+    expect(err.code).toBe('ConnectorError');
+    expect(err.status).toBe(502);
+    expect(err.details).toEqual({ reason: 'unreachable' });
+    expect(err.message).toMatch(/connection refused/);
+  });
+
+  it('a server that accepts but never answers → timeout after the connect timeout', async () => {
+    const sockets: Socket[] = [];
+    const silent: Server = createServer((s) => sockets.push(s));
+    await new Promise<void>((r) => silent.listen(0, '127.0.0.1', r));
+    const port = (silent.address() as { port: number }).port;
+    try {
+      const started = Date.now();
+      const err = await failure(runReadOnlyQuery({ ...conn, port }, 'SELECT 1', { connectTimeoutMs: 800 }));
+      expect(Date.now() - started).toBeLessThan(5_000);
+      expect(err.code).toBe('ConnectorError');
+      expect(err.details).toEqual({ reason: 'timeout' });
+      expect(err.message).toMatch(/timed out after 0\.8 s/);
+    } finally {
+      sockets.forEach((s) => s.destroy());
+      await new Promise((r) => silent.close(r));
+    }
+  });
+
+  it('wrong password → auth, without the password in the message', async () => {
+    const role = await db.createRole('pw_user', 'right-password');
+    const wrong = { ...parsePostgresUrl(role.url, 'disable'), password: 'wrong-password-123' };
+    const outcome = await runReadOnlyQuery(wrong, 'SELECT 1').then(
+      () => undefined,
+      (e: unknown) => e,
+    );
+    if (outcome === undefined) {
+      // Only a server with trust authentication lets a wrong password in (the CI run against 127.0.0.1:5432);
+      // the embedded server checks passwords, and tests/postgres/sample.test.ts covers this case on every run.
+      expect(usingEmbeddedPostgres()).toBe(false);
+      console.warn('wrong-password assertion skipped: the PG_URL server uses trust authentication');
+      return;
+    }
+    const err = outcome as AppError;
+    expect(err).toBeInstanceOf(AppError);
+    expect(err.code).toBe('ConnectorError');
+    expect(err.details).toEqual({ reason: 'auth' });
+    expect(err.message).not.toContain('wrong-password-123');
+    expect(err.message).not.toContain('right-password');
+  });
+
+  it('missing database → database', async () => {
+    const err = await failure(runReadOnlyQuery({ ...conn, database: 'no_such_db_xyz' }, 'SELECT 1'));
+    expect(err.code).toBe('ConnectorError');
+    expect(err.details).toEqual({ reason: 'database' });
+  });
+
+  it('TLS required by the connector but the server (maybe) has none, or an unverifiable certificate → tls', async () => {
+    const ssl = (await db.query<{ ssl: string }>('SHOW ssl')).rows[0]!.ssl;
+    if (ssl === 'off') {
+      const err = await failure(runReadOnlyQuery({ ...conn, ssl: 'require' }, 'SELECT 1'));
+      expect(err.code).toBe('ConnectorError');
+      expect(err.details).toEqual({ reason: 'tls' });
+      expect(err.message).toMatch(/does not support TLS/);
+    } else {
+      // A server with TLS on this machine has a self-signed certificate: require works, verify-full does not.
+      const ok = await runReadOnlyQuery({ ...conn, ssl: 'require' }, 'SELECT ssl FROM pg_stat_ssl WHERE pid = pg_backend_pid()');
+      expect(ok.rows).toEqual([[true]]);
+    }
+    const strict = await failure(runReadOnlyQuery({ ...conn, ssl: 'verify-full' }, 'SELECT 1'));
+    expect(strict.code).toBe('ConnectorError');
+    expect(strict.details).toEqual({ reason: 'tls' });
+  });
+});
