@@ -191,8 +191,11 @@ async function readSchema(client: pg.Client, maxRelations: number): Promise<Sche
   const rels = truncated ? relations.rows.slice(0, maxRelations) : relations.rows;
   const oids = rels.map((r) => r.oid);
 
+  let t0 = performance.now();
+  const lap = (n: string) => { console.log(n, (performance.now() - t0).toFixed(0)); t0 = performance.now(); };
+  lap('rels');
   const [columns, constraints, indexes] = [
-    await client.query<ColumnInfo & { oid: string }>(COLUMNS_SQL, [oids]),
+    await client.query<ColumnInfo & { oid: string }>(COLUMNS_SQL, [oids]).finally(() => lap('cols')),
     await client.query<{
       oid: string;
       name: string;
@@ -203,8 +206,8 @@ async function readSchema(client: pg.Client, maxRelations: number): Promise<Sche
       ref_columns: string[];
       on_update: string;
       on_delete: string;
-    }>(CONSTRAINTS_SQL, [oids]),
-    await client.query<IndexInfo & { oid: string }>(INDEXES_SQL, [oids]),
+    }>(CONSTRAINTS_SQL, [oids]).finally(() => lap('cons')),
+    await client.query<IndexInfo & { oid: string }>(INDEXES_SQL, [oids]).finally(() => lap('idx')),
   ];
   const columnsByOid = groupByOid(columns.rows);
   const constraintsByOid = groupByOid(constraints.rows);
