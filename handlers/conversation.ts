@@ -63,7 +63,8 @@ interface Idempotency {
   key: string;
 }
 
-const fingerprint = (value: unknown) => createHash('sha256').update(JSON.stringify(value)).digest('base64url');
+const fingerprint = (value: unknown) =>
+  createHash('sha256').update(JSON.stringify(value)).digest('base64url');
 
 /** Claims the Idempotency-Key if one was sent: a finished twin is replayed, a running one is a 409. */
 async function claim(
@@ -78,7 +79,10 @@ async function claim(
   });
   if (result.state === 'done') return { replay: result.result };
   if (result.state === 'pending') {
-    throw new AppError('Conflict', 'A request with this Idempotency-Key is still being processed; retry later');
+    throw new AppError(
+      'Conflict',
+      'A request with this Idempotency-Key is still being processed; retry later',
+    );
   }
   return { idem: { scope, key } };
 }
@@ -104,9 +108,15 @@ async function storeUserMessage(uid: string, chatId: string, content: string): P
 }
 
 /** The connection of a chat's connector, or undefined when the connector was deleted (the chat goes on without data). */
-async function connectionOf(uid: string, connectorId: string): Promise<{ connector: Connector; conn: ConnectionConfig } | undefined> {
+async function connectionOf(
+  uid: string,
+  connectorId: string,
+): Promise<{ connector: Connector; conn: ConnectionConfig } | undefined> {
   try {
-    return { connector: await getConnector(uid, connectorId), conn: await getConnectionConfig(uid, connectorId) };
+    return {
+      connector: await getConnector(uid, connectorId),
+      conn: await getConnectionConfig(uid, connectorId),
+    };
   } catch (err) {
     if (err instanceof AppError && err.code === 'NotFound') return undefined;
     throw err;
@@ -195,7 +205,13 @@ async function converse(stream: SseStream, c: Conversation): Promise<void> {
   } catch (err) {
     // runAgent does not throw; this is a defect elsewhere (e.g. a write that failed). Keep what we know.
     log.error('reply failed', err);
-    result = { text: '', queries: [], status: 'incomplete', error: { code: 'Internal', message: 'The reply failed' }, turns: 0 };
+    result = {
+      text: '',
+      queries: [],
+      status: 'incomplete',
+      error: { code: 'Internal', message: 'The reply failed' },
+      turns: 0,
+    };
   }
 
   const assistant: Message = {
@@ -211,7 +227,9 @@ async function converse(stream: SseStream, c: Conversation): Promise<void> {
   let stored = true;
   try {
     await chats.putMessage(uid, assistant);
-    await chats.touchChat(uid, chat.id).catch((err: unknown) => log.warn('could not touch chat', { err: String(err) }));
+    await chats
+      .touchChat(uid, chat.id)
+      .catch((err: unknown) => log.warn('could not touch chat', { err: String(err) }));
   } catch (err) {
     stored = false;
     log.error('could not store the reply', err);
@@ -252,10 +270,12 @@ async function replay(ctx: RouteContext, ids: ChatRequestResult): Promise<Reply>
   const chat = await chats.getChat(uid, ids.chatId);
   const messages = await chats.listMessages(uid, ids.chatId);
   const assistant = messages.find((m) => m.id === ids.assistantMessageId);
-  if (!assistant) throw new AppError('Conflict', 'The earlier request with this Idempotency-Key left no reply');
+  if (!assistant)
+    throw new AppError('Conflict', 'The earlier request with this Idempotency-Key left no reply');
   return sse(async (stream) => {
     let seq = 0;
-    const emit = (event: string, data: unknown) => stream.send(event, data, `${ids.assistantMessageId}:r${seq++}`);
+    const emit = (event: string, data: unknown) =>
+      stream.send(event, data, `${ids.assistantMessageId}:r${seq++}`);
     await emit('chat', { ...ids, connectorId: chat.connectorId, title: chat.title, replayed: true });
     if (assistant.content) await emit('token', { text: assistant.content });
     for (const q of assistant.queries ?? []) {
@@ -337,7 +357,9 @@ export const postMessage: RouteHandler = async (ctx) => {
 
 /** SSE when the client asks for it (`Accept: text/event-stream` or `?stream=true`), JSON otherwise. */
 const wantsStream = (ctx: RouteContext) =>
-  (ctx.headers.accept ?? '').includes('text/event-stream') || ctx.query.stream === 'true' || ctx.query.stream === '1';
+  (ctx.headers.accept ?? '').includes('text/event-stream') ||
+  ctx.query.stream === 'true' ||
+  ctx.query.stream === '1';
 
 export const explainQuery: RouteHandler = async (ctx) => {
   const { sql } = parseBody(ctx, explainBody);

@@ -113,7 +113,11 @@ export async function runAgent(opts: AgentOptions): Promise<AgentResult> {
         return end('incomplete', new AppError('LlmError', 'The reply reached its length limit and was cut'));
       }
       if (turn.functionCalls.length === 0 || !opts.tools) {
-        if (turn.finishReason && turn.finishReason !== 'STOP' && turn.finishReason !== 'FINISH_REASON_UNSPECIFIED') {
+        if (
+          turn.finishReason &&
+          turn.finishReason !== 'STOP' &&
+          turn.finishReason !== 'FINISH_REASON_UNSPECIFIED'
+        ) {
           const reason = turn.finishReason;
           const message =
             reason === 'MAX_TOKENS'

@@ -8,7 +8,11 @@ import type { Message, QueryRecord } from '../types.js';
 /** Characters of earlier messages sent as history (about 10k tokens). */
 export const HISTORY_BUDGET_CHARS = 40_000;
 
-export function chatSystemInstruction(opts: { database: string; schemaSummary: string; rowLimit: number }): string {
+export function chatSystemInstruction(opts: {
+  database: string;
+  schemaSummary: string;
+  rowLimit: number;
+}): string {
   return [
     'You are Semaia, an assistant that helps people understand and query their PostgreSQL database.',
     `You are connected to the database "${opts.database}" through read-only tools:`,

@@ -34,7 +34,8 @@ export function relationLine(schema: string, rel: RelationInfo): string {
   const multiFks: string[] = [];
   for (const fk of rel.foreignKeys) {
     const target = `${fk.references.schema}.${fk.references.table}`;
-    if (fk.columns.length === 1) fkByColumn.set(fk.columns[0]!, `→ ${target}.${fk.references.columns[0] ?? ''}`);
+    if (fk.columns.length === 1)
+      fkByColumn.set(fk.columns[0]!, `→ ${target}.${fk.references.columns[0] ?? ''}`);
     else multiFks.push(`(${fk.columns.join(', ')}) → ${target}(${fk.references.columns.join(', ')})`);
   }
   const cols = rel.columns.map((c) => {
@@ -107,7 +108,11 @@ export function findRelation(
 }
 
 export function schemaContext(info: SchemaInfo, budget = SCHEMA_SUMMARY_BUDGET): SchemaContext {
-  return { info, summary: summarizeSchema(info, budget), describe: (schema, table) => findRelation(info, schema, table) };
+  return {
+    info,
+    summary: summarizeSchema(info, budget),
+    describe: (schema, table) => findRelation(info, schema, table),
+  };
 }
 
 // ---- cache (per container; entries are keyed by user, connector and its last update) ----

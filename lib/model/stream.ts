@@ -101,10 +101,17 @@ export function toModelError(err: unknown, signal?: AbortSignal): AppError {
   const status = statusOf(err);
   if (status !== undefined) {
     const detail = providerMessage(err);
-    return new AppError('LlmError', `The model failed (HTTP ${status})${detail ? `: ${detail}` : ''}`, { status }, { cause: err });
+    return new AppError(
+      'LlmError',
+      `The model failed (HTTP ${status})${detail ? `: ${detail}` : ''}`,
+      { status },
+      { cause: err },
+    );
   }
   if (isAbort(err)) return new AppError('Timeout', 'The model call was stopped', undefined, { cause: err });
-  return new AppError('LlmError', 'The model stream broke before the reply was complete', undefined, { cause: err });
+  return new AppError('LlmError', 'The model stream broke before the reply was complete', undefined, {
+    cause: err,
+  });
 }
 
 function retryable(err: unknown): boolean {
@@ -117,7 +124,11 @@ function retryable(err: unknown): boolean {
 /** Plain text parts (nothing but `text`) can be merged without changing what the model said. */
 const isPlainText = (p: Part) => typeof p.text === 'string' && Object.keys(p).every((k) => k === 'text');
 
-export async function streamTurn(client: ModelClient, req: TurnRequest, opts: TurnOptions): Promise<TurnResult> {
+export async function streamTurn(
+  client: ModelClient,
+  req: TurnRequest,
+  opts: TurnOptions,
+): Promise<TurnResult> {
   const attempts = Math.max(1, opts.attempts ?? 3);
   const baseMs = config.modelRetryBaseMs;
   const parts: Part[] = [];
@@ -170,7 +181,8 @@ export async function streamTurn(client: ModelClient, req: TurnRequest, opts: Tu
       for await (const chunk of stream as AsyncGenerator<GenerateContentResponse>) {
         const candidate = chunk.candidates?.[0];
         if (candidate?.finishReason) finishReason = String(candidate.finishReason);
-        if (!candidate && chunk.promptFeedback?.blockReason) finishReason = String(chunk.promptFeedback.blockReason);
+        if (!candidate && chunk.promptFeedback?.blockReason)
+          finishReason = String(chunk.promptFeedback.blockReason);
         for (const part of candidate?.content?.parts ?? []) {
           received = true;
           if (part.functionCall) functionCalls.push(part.functionCall);
@@ -179,7 +191,10 @@ export async function streamTurn(client: ModelClient, req: TurnRequest, opts: Tu
             piece = piece.slice(0, Math.max(0, opts.maxChars - text.length));
             truncated = true;
           }
-          const kept: Part = piece !== part.text && typeof part.text === 'string' && !part.thought ? { ...part, text: piece } : part;
+          const kept: Part =
+            piece !== part.text && typeof part.text === 'string' && !part.thought
+              ? { ...part, text: piece }
+              : part;
           const prev = parts[parts.length - 1];
           if (prev && isPlainText(prev) && isPlainText(kept)) prev.text += kept.text!;
           else parts.push(kept);

@@ -33,7 +33,8 @@ export const RUN_SQL: FunctionDeclaration = {
 
 export const DESCRIBE_TABLE: FunctionDeclaration = {
   name: 'describe_table',
-  description: 'Returns all columns (name, type, nullability, default, comment), keys and indexes of one table or view.',
+  description:
+    'Returns all columns (name, type, nullability, default, comment), keys and indexes of one table or view.',
   parametersJsonSchema: {
     type: 'object',
     properties: {
@@ -78,11 +79,18 @@ export function createDatabaseTools(opts: DatabaseToolsOptions): ToolExecutor {
   const rowLimit = opts.rowLimit ?? MODEL_ROW_LIMIT;
   const declarations = opts.describeTable ? [RUN_SQL, DESCRIBE_TABLE] : [RUN_SQL];
 
-  async function runSql(call: FunctionCall, signal: AbortSignal, emit: (e: string, d: unknown) => Promise<void>): Promise<ToolOutcome> {
+  async function runSql(
+    call: FunctionCall,
+    signal: AbortSignal,
+    emit: (e: string, d: unknown) => Promise<void>,
+  ): Promise<ToolOutcome> {
     const raw = call.args?.sql;
     const sql = typeof raw === 'string' ? raw.trim() : '';
     if (!sql || sql.length > MAX_SQL_CHARS) {
-      const error = { code: 'IncorrectSignature', message: sql ? 'The SQL is too long' : 'run_sql needs a non-empty "sql" string' };
+      const error = {
+        code: 'IncorrectSignature',
+        message: sql ? 'The SQL is too long' : 'run_sql needs a non-empty "sql" string',
+      };
       return { response: { error } };
     }
     await emit('query', { sql });
@@ -103,7 +111,9 @@ export function createDatabaseTools(opts: DatabaseToolsOptions): ToolExecutor {
           rowCount: result.rowCount,
           truncated: result.truncated,
           ...(forModel.length < result.rows.length
-            ? { note: `Only the first ${forModel.length} rows are shown to save space; use aggregates or a smaller LIMIT.` }
+            ? {
+                note: `Only the first ${forModel.length} rows are shown to save space; use aggregates or a smaller LIMIT.`,
+              }
             : {}),
         },
         query: {
@@ -128,7 +138,8 @@ export function createDatabaseTools(opts: DatabaseToolsOptions): ToolExecutor {
       if (call.name === 'run_sql') return runSql(call, signal, emit);
       if (call.name === 'describe_table' && opts.describeTable) {
         const table = typeof call.args?.table === 'string' ? call.args.table : '';
-        const schema = typeof call.args?.schema === 'string' && call.args.schema ? call.args.schema : undefined;
+        const schema =
+          typeof call.args?.schema === 'string' && call.args.schema ? call.args.schema : undefined;
         const found = table ? opts.describeTable(schema, table) : undefined;
         return {
           response: found

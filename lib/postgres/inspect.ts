@@ -94,14 +94,16 @@ const FK_ACTIONS: Record<string, string> = {
 const VISIBLE_SCHEMA = `n.nspname !~ '^pg_' AND n.nspname <> 'information_schema' AND has_schema_privilege(n.oid, 'USAGE')`;
 
 const SCHEMAS_SQL = `
-SELECT n.nspname AS name, obj_description(n.oid, 'pg_namespace') AS comment
-FROM pg_namespace n WHERE ${VISIBLE_SCHEMA} ORDER BY n.nspname`;
+SELECT n.nspname AS name, ds.description AS comment
+FROM pg_namespace n
+LEFT JOIN pg_description ds ON ds.objoid = n.oid AND ds.classoid = 'pg_namespace'::regclass AND ds.objsubid = 0
+WHERE ${VISIBLE_SCHEMA} ORDER BY n.nspname`;
 
 // Partitioned tables have no statistics of their own: their estimate is the sum of their leaf partitions'.
 // reltuples = -1 means never analyzed (PostgreSQL 14+); before 14, 0 rows on 0 pages meant the same.
 const RELATIONS_SQL = `
-SELECT c.oid::int8 AS oid, n.nspname AS schema, c.relname AS name, c.relkind AS kind,
-       obj_description(c.oid, 'pg_class') AS comment,
+SELECT c.oid::int8 AS oid, n.nspname AS schema, c.relname AS name, c.relkind AS kind, ds.description AS comment,
+       has_table_privilege(c.oid, 'SELECT') AS full_access,
        CASE
          WHEN c.relkind IN ('r', 'm', 'f') THEN
            CASE WHEN c.reltuples < 0 OR (current_setting('server_version_num')::int < 140000 AND c.reltuples = 0 AND c.relpages = 0)
@@ -111,6 +113,7 @@ SELECT c.oid::int8 AS oid, n.nspname AS schema, c.relname AS name, c.relkind AS 
             WHERE pt.isleaf AND pc.reltuples >= 0)
        END AS row_estimate
 FROM pg_class c JOIN pg_namespace n ON n.oid = c.relnamespace
+LEFT JOIN pg_description ds ON ds.objoid = c.oid AND ds.classoid = 'pg_class'::regclass AND ds.objsubid = 0
 WHERE c.relkind IN ('r', 'v', 'm', 'p', 'f') AND NOT c.relispartition AND ${VISIBLE_SCHEMA}
   AND (has_table_privilege(c.oid, 'SELECT') OR has_any_column_privilege(c.oid, 'SELECT'))
 ORDER BY n.nspname, c.relname
@@ -125,11 +128,13 @@ SELECT a.attrelid::int8 AS oid, a.attname AS name, format_type(a.atttypid, a.att
          WHEN a.attgenerated = 's' THEN 'GENERATED ALWAYS AS (' || pg_get_expr(d.adbin, d.adrelid) || ') STORED'
          ELSE pg_get_expr(d.adbin, d.adrelid)
        END AS "default",
-       col_description(a.attrelid, a.attnum) AS comment
-FROM pg_attribute a
+       ds.description AS comment
+FROM unnest($1::int8[], $2::bool[]) AS r(oid, full_access)
+JOIN pg_attribute a ON a.attrelid = r.oid::oid
 LEFT JOIN pg_attrdef d ON d.adrelid = a.attrelid AND d.adnum = a.attnum
-WHERE a.attrelid = ANY($1::int8[]::oid[]) AND a.attnum > 0 AND NOT a.attisdropped
-  AND has_column_privilege(a.attrelid, a.attnum, 'SELECT')
+LEFT JOIN pg_description ds ON ds.objoid = a.attrelid AND ds.classoid = 'pg_class'::regclass AND ds.objsubid = a.attnum
+WHERE a.attnum > 0 AND NOT a.attisdropped
+  AND (r.full_access OR has_column_privilege(a.attrelid, a.attnum, 'SELECT'))
 ORDER BY a.attrelid, a.attnum`;
 
 // conparentid <> 0: constraints cloned onto partitions, or the extra per-partition FKs PostgreSQL adds when the
@@ -142,10 +147,11 @@ SELECT con.conrelid::int8 AS oid, con.conname AS name, con.contype AS type,
        ARRAY(SELECT a.attname FROM unnest(con.confkey) WITH ORDINALITY k(attnum, ord)
              JOIN pg_attribute a ON a.attrelid = con.confrelid AND a.attnum = k.attnum ORDER BY k.ord)::text[] AS ref_columns,
        con.confupdtype AS on_update, con.confdeltype AS on_delete
-FROM pg_constraint con
+FROM unnest($1::int8[]) AS r(oid)
+JOIN pg_constraint con ON con.conrelid = r.oid::oid
 LEFT JOIN pg_class rc ON rc.oid = con.confrelid
 LEFT JOIN pg_namespace rn ON rn.oid = rc.relnamespace
-WHERE con.conrelid = ANY($1::int8[]::oid[]) AND con.contype IN ('p', 'f', 'u') AND con.conparentid = 0
+WHERE con.contype IN ('p', 'f', 'u') AND con.conparentid = 0
 ORDER BY con.conrelid, con.conname`;
 
 const INDEXES_SQL = `
@@ -155,10 +161,10 @@ SELECT i.indrelid::int8 AS oid, ic.relname AS name, i.indisunique AS unique, i.i
              FROM unnest(i.indkey::int2[]) WITH ORDINALITY k(attnum, ord)
              LEFT JOIN pg_attribute a ON a.attrelid = i.indrelid AND a.attnum = k.attnum
              WHERE k.ord <= i.indnkeyatts ORDER BY k.ord)::text[] AS columns
-FROM pg_index i
+FROM unnest($1::int8[]) AS r(oid)
+JOIN pg_index i ON i.indrelid = r.oid::oid
 JOIN pg_class ic ON ic.oid = i.indexrelid
 JOIN pg_am am ON am.oid = ic.relam
-WHERE i.indrelid = ANY($1::int8[]::oid[])
 ORDER BY i.indrelid, ic.relname`;
 
 interface RelationRow {
@@ -167,6 +173,7 @@ interface RelationRow {
   name: string;
   kind: string;
   comment: string | null;
+  full_access: boolean;
   row_estimate: number | null;
 }
 
@@ -191,11 +198,8 @@ async function readSchema(client: pg.Client, maxRelations: number): Promise<Sche
   const rels = truncated ? relations.rows.slice(0, maxRelations) : relations.rows;
   const oids = rels.map((r) => r.oid);
 
-  let t0 = performance.now();
-  const lap = (n: string) => { console.log(n, (performance.now() - t0).toFixed(0)); t0 = performance.now(); };
-  lap('rels');
   const [columns, constraints, indexes] = [
-    await client.query<ColumnInfo & { oid: string }>(COLUMNS_SQL, [oids]).finally(() => lap('cols')),
+    await client.query<ColumnInfo & { oid: string }>(COLUMNS_SQL, [oids, rels.map((r) => r.full_access)]),
     await client.query<{
       oid: string;
       name: string;
@@ -206,8 +210,8 @@ async function readSchema(client: pg.Client, maxRelations: number): Promise<Sche
       ref_columns: string[];
       on_update: string;
       on_delete: string;
-    }>(CONSTRAINTS_SQL, [oids]).finally(() => lap('cons')),
-    await client.query<IndexInfo & { oid: string }>(INDEXES_SQL, [oids]).finally(() => lap('idx')),
+    }>(CONSTRAINTS_SQL, [oids]),
+    await client.query<IndexInfo & { oid: string }>(INDEXES_SQL, [oids]),
   ];
   const columnsByOid = groupByOid(columns.rows);
   const constraintsByOid = groupByOid(constraints.rows);

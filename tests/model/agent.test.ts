@@ -33,10 +33,21 @@ function fakeSqlTool(): ToolExecutor & { calls: FunctionCall[] } {
       await emit('query', { sql });
       if (sql.includes('bad')) {
         await emit('query_error', { code: 'SqlError', message: 'syntax error' });
-        return { response: { error: { code: 'SqlError', message: 'syntax error' } }, query: { sql, error: { code: 'SqlError', message: 'syntax error' } } };
+        return {
+          response: { error: { code: 'SqlError', message: 'syntax error' } },
+          query: { sql, error: { code: 'SqlError', message: 'syntax error' } },
+        };
       }
-      await emit('rows', { columns: [{ name: 'n', type: 'int4' }], rows: [[42]], rowCount: 1, truncated: false });
-      return { response: { columns: ['n'], rows: [[42]], rowCount: 1 }, query: { sql, rowCount: 1, columns: ['n'], preview: [[42]] } };
+      await emit('rows', {
+        columns: [{ name: 'n', type: 'int4' }],
+        rows: [[42]],
+        rowCount: 1,
+        truncated: false,
+      });
+      return {
+        response: { columns: ['n'], rows: [[42]], rowCount: 1 },
+        query: { sql, rowCount: 1, columns: ['n'], preview: [[42]] },
+      };
     },
   };
 }
@@ -67,14 +78,23 @@ describe('runAgent', () => {
       {
         chunks: [
           'Let me check.',
-          { functionCall: { name: 'run_sql', args: { sql: 'SELECT 42 AS n' }, id: 'call-1' }, thoughtSignature: 'U0lH' },
+          {
+            functionCall: { name: 'run_sql', args: { sql: 'SELECT 42 AS n' }, id: 'call-1' },
+            thoughtSignature: 'U0lH',
+          },
         ],
       },
       { chunks: ['The answer ', 'is 42.'] },
     );
     const tool = fakeSqlTool();
     const rec = recorder();
-    const r = await runAgent({ client, contents: user('what is n?'), tools: tool, emit: rec.emit, deadlineAt: far() });
+    const r = await runAgent({
+      client,
+      contents: user('what is n?'),
+      tools: tool,
+      emit: rec.emit,
+      deadlineAt: far(),
+    });
 
     expect(tool.calls).toEqual([{ name: 'run_sql', args: { sql: 'SELECT 42 AS n' }, id: 'call-1' }]);
     expect(rec.events.map((e) => e.event)).toEqual(['token', 'query', 'rows', 'token', 'token', 'token']);
@@ -88,12 +108,23 @@ describe('runAgent', () => {
       role: 'model',
       parts: [
         { text: 'Let me check.' },
-        { functionCall: { name: 'run_sql', args: { sql: 'SELECT 42 AS n' }, id: 'call-1' }, thoughtSignature: 'U0lH' },
+        {
+          functionCall: { name: 'run_sql', args: { sql: 'SELECT 42 AS n' }, id: 'call-1' },
+          thoughtSignature: 'U0lH',
+        },
       ],
     });
     expect(second.contents![2]).toEqual({
       role: 'user',
-      parts: [{ functionResponse: { id: 'call-1', name: 'run_sql', response: { columns: ['n'], rows: [[42]], rowCount: 1 } } }],
+      parts: [
+        {
+          functionResponse: {
+            id: 'call-1',
+            name: 'run_sql',
+            response: { columns: ['n'], rows: [[42]], rowCount: 1 },
+          },
+        },
+      ],
     });
   });
 
@@ -104,7 +135,13 @@ describe('runAgent', () => {
       { chunks: ['Fixed it: 42.'] },
     );
     const rec = recorder();
-    const r = await runAgent({ client, contents: user('n?'), tools: fakeSqlTool(), emit: rec.emit, deadlineAt: far() });
+    const r = await runAgent({
+      client,
+      contents: user('n?'),
+      tools: fakeSqlTool(),
+      emit: rec.emit,
+      deadlineAt: far(),
+    });
     expect(r.status).toBe('complete');
     expect(r.queries.map((q) => q.error?.code ?? 'ok')).toEqual(['SqlError', 'ok']);
     const fr = partsOf(gemini.requests[1]!.body).find((p) => p.functionResponse) as any;
@@ -116,12 +153,21 @@ describe('runAgent', () => {
     const call = { chunks: [{ functionCall: { name: 'run_sql', args: { sql: 'SELECT 1' } } }] };
     gemini.script(call, call, { chunks: ['Done without more tools.'] });
     const tool = fakeSqlTool();
-    const r = await runAgent({ client, contents: user('n?'), tools: tool, emit: recorder().emit, deadlineAt: far(), maxToolCalls: 2 });
+    const r = await runAgent({
+      client,
+      contents: user('n?'),
+      tools: tool,
+      emit: recorder().emit,
+      deadlineAt: far(),
+      maxToolCalls: 2,
+    });
     expect(r.status).toBe('complete');
     expect(tool.calls).toHaveLength(2);
     const modes = gemini.requests.map((q) => (q.body.toolConfig as any)?.functionCallingConfig?.mode);
     expect(modes).toEqual(['AUTO', 'AUTO', 'NONE']);
-    const lastResponse = partsOf(gemini.requests[2]!.body).filter((p) => p.functionResponse).pop() as any;
+    const lastResponse = partsOf(gemini.requests[2]!.body)
+      .filter((p) => p.functionResponse)
+      .pop() as any;
     expect(JSON.stringify(lastResponse.functionResponse.response)).toContain('Tool call limit reached');
   });
 
@@ -129,7 +175,14 @@ describe('runAgent', () => {
     const call = { chunks: [{ functionCall: { name: 'run_sql', args: { sql: 'SELECT 1' } } }] };
     gemini.script(call, call, call, call, call);
     const tool = fakeSqlTool();
-    const r = await runAgent({ client, contents: user('n?'), tools: tool, emit: recorder().emit, deadlineAt: far(), maxToolCalls: 1 });
+    const r = await runAgent({
+      client,
+      contents: user('n?'),
+      tools: tool,
+      emit: recorder().emit,
+      deadlineAt: far(),
+      maxToolCalls: 1,
+    });
     expect(r.status).toBe('incomplete');
     expect(r.error?.code).toBe('LlmError');
     expect(tool.calls).toHaveLength(1);

@@ -16,9 +16,16 @@ const saved = { ...process.env };
 beforeAll(async () => {
   gemini = await startScriptedGemini({ fallback: 'fail' });
   db = await createTestDatabase('model_http');
-  await db.query(`CREATE TABLE items (id int PRIMARY KEY, label text); INSERT INTO items VALUES (1, 'one'), (2, 'two');`);
+  await db.query(
+    `CREATE TABLE items (id int PRIMARY KEY, label text); INSERT INTO items VALUES (1, 'one'), (2, 'two');`,
+  );
   api = await startTestApi({
-    env: { GEMINI_API_KEY: 'test-key', GEMINI_BASE_URL: gemini.url, MODEL_RETRY_BASE_MS: '20', SSE_HEARTBEAT_MS: '100' },
+    env: {
+      GEMINI_API_KEY: 'test-key',
+      GEMINI_BASE_URL: gemini.url,
+      MODEL_RETRY_BASE_MS: '20',
+      SSE_HEARTBEAT_MS: '100',
+    },
   });
   const url = new URL(db.url);
   const created = await api.request('POST', '/connectors', {
@@ -60,10 +67,14 @@ async function waitForReply(chatId: string, timeoutMs = 8_000): Promise<any> {
 describe('model routes over HTTP', () => {
   it('streams a chat as text/event-stream with a run_sql round trip', async () => {
     gemini.script(
-      { chunks: [{ functionCall: { name: 'run_sql', args: { sql: 'SELECT label FROM items ORDER BY id' } } }] },
+      {
+        chunks: [{ functionCall: { name: 'run_sql', args: { sql: 'SELECT label FROM items ORDER BY id' } } }],
+      },
       { chunks: ['Labels: ', 'one, two.'] },
     );
-    const res = await api.fetch('POST', `/connectors/${connectorId}/chats`, { body: { message: 'list the items' } });
+    const res = await api.fetch('POST', `/connectors/${connectorId}/chats`, {
+      body: { message: 'list the items' },
+    });
     expect(res.status).toBe(200);
     expect(res.headers.get('content-type')).toContain('text/event-stream');
     const { events } = await readSse(res);
@@ -72,7 +83,10 @@ describe('model routes over HTTP', () => {
     const chatId = events[0]!.json.chatId;
     const chat = await api.request('GET', `/chats/${chatId}`);
     expect(chat.json.messages.map((m: any) => m.content)).toEqual(['list the items', 'Labels: one, two.']);
-    expect(chat.json.messages[1].queries[0]).toMatchObject({ sql: 'SELECT label FROM items ORDER BY id', rowCount: 2 });
+    expect(chat.json.messages[1].queries[0]).toMatchObject({
+      sql: 'SELECT label FROM items ORDER BY id',
+      rowCount: 2,
+    });
   });
 
   it('answers 503 JSON when no key is configured', async () => {
@@ -117,11 +131,15 @@ describe('model routes over HTTP', () => {
 
   it('explains a query as JSON, and 400 SqlError for bad SQL', async () => {
     gemini.script({ chunks: ['Reads ', 'items by key.'] });
-    const ok = await api.request('POST', `/connectors/${connectorId}/explain`, { body: { sql: 'SELECT * FROM items WHERE id = 1' } });
+    const ok = await api.request('POST', `/connectors/${connectorId}/explain`, {
+      body: { sql: 'SELECT * FROM items WHERE id = 1' },
+    });
     expect(ok.status).toBe(200);
     expect(ok.json.explanation).toBe('Reads items by key.');
     expect(Array.isArray(ok.json.plan)).toBe(true);
-    const bad = await api.request('POST', `/connectors/${connectorId}/explain?stream=true`, { body: { sql: 'SELECT nope FROM items' } });
+    const bad = await api.request('POST', `/connectors/${connectorId}/explain?stream=true`, {
+      body: { sql: 'SELECT nope FROM items' },
+    });
     expect(bad.status).toBe(400);
     expect(bad.json.error.code).toBe('SqlError');
   });

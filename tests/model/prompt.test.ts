@@ -22,7 +22,10 @@ describe('historyContents', () => {
 
   it('keeps the most recent messages within the budget and starts with a user turn', () => {
     const messages: Message[] = [];
-    for (let i = 0; i < 20; i++) messages.push(msg(i, i % 2 === 0 ? 'user' : 'assistant', `${String(i).padStart(2, '0')}:` + 'x'.repeat(97)));
+    for (let i = 0; i < 20; i++)
+      messages.push(
+        msg(i, i % 2 === 0 ? 'user' : 'assistant', `${String(i).padStart(2, '0')}:` + 'x'.repeat(97)),
+      );
     const out = historyContents(messages, 550);
     const texts = out.map((c) => c.parts![0]!.text!);
     expect(texts.reduce((n, t) => n + t.length, 0)).toBeLessThanOrEqual(550);

@@ -46,8 +46,20 @@ describe('schema summary', () => {
           { name: 'b', type: 'int', nullable: true, default: null, comment: null },
         ],
         foreignKeys: [
-          { name: 'fk1', columns: ['customer_id'], references: { schema: 'public', table: 'customers', columns: ['id'] }, onUpdate: 'NO ACTION', onDelete: 'CASCADE' },
-          { name: 'fk2', columns: ['a', 'b'], references: { schema: 'x', table: 'pairs', columns: ['a', 'b'] }, onUpdate: 'NO ACTION', onDelete: 'NO ACTION' },
+          {
+            name: 'fk1',
+            columns: ['customer_id'],
+            references: { schema: 'public', table: 'customers', columns: ['id'] },
+            onUpdate: 'NO ACTION',
+            onDelete: 'CASCADE',
+          },
+          {
+            name: 'fk2',
+            columns: ['a', 'b'],
+            references: { schema: 'x', table: 'pairs', columns: ['a', 'b'] },
+            onUpdate: 'NO ACTION',
+            onDelete: 'NO ACTION',
+          },
         ],
       }),
     );

@@ -7,8 +7,13 @@ let ai: GoogleGenAI;
 const model = 'gemini-2.5-flash';
 
 beforeAll(async () => {
-  gemini = await startScriptedGemini();
-  ai = new GoogleGenAI({ apiKey: 'k', httpOptions: { baseUrl: gemini.url } });
+  gemini = await startScriptedGemini({ echoDelayMs: 0 });
+  // A fetch of our own, as lib/model/stream.ts passes: without one the SDK installs an undici dispatcher from
+  // Node's global realm, which jest's sandbox does not see ("Undici globalDispatcher is not available").
+  ai = new GoogleGenAI({
+    apiKey: 'k',
+    httpOptions: { baseUrl: gemini.url, fetch: (input, init) => fetch(input, init) },
+  });
 });
 afterAll(async () => {
   await gemini.close();
@@ -40,10 +45,16 @@ describe('scripted Gemini defaults (no script queued)', () => {
     const { calls } = await collect({
       model,
       contents: 'How many customers are there?',
-      config: { systemInstruction: 'Database schema:\n- public.customers (table, ~3 rows): id integer PK', tools: [runSql] },
+      config: {
+        systemInstruction: 'Database schema:\n- public.customers (table, ~3 rows): id integer PK',
+        tools: [runSql],
+      },
     });
     expect(calls).toHaveLength(1);
-    expect(calls[0]).toMatchObject({ name: 'run_sql', args: { sql: 'SELECT count(*) AS count FROM "public"."customers"' } });
+    expect(calls[0]).toMatchObject({
+      name: 'run_sql',
+      args: { sql: 'SELECT count(*) AS count FROM "public"."customers"' },
+    });
   });
 
   it('lists tables when no known table is named, and summarizes a function response', async () => {
@@ -54,11 +65,23 @@ describe('scripted Gemini defaults (no script queued)', () => {
       contents: [
         { role: 'user', parts: [{ text: 'show me the data' }] },
         { role: 'model', parts: [{ functionCall: first.calls[0] as any }] },
-        { role: 'user', parts: [{ functionResponse: { name: 'run_sql', response: { columns: [{ name: 'n' }], rows: [[7]], rowCount: 1 } } }] },
+        {
+          role: 'user',
+          parts: [
+            {
+              functionResponse: {
+                name: 'run_sql',
+                response: { columns: [{ name: 'n' }], rows: [[7]], rowCount: 1 },
+              },
+            },
+          ],
+        },
       ],
       config: { tools: [runSql] },
     });
-    expect(second.texts.join('')).toContain('The query returned 1 row with columns n. The first row is: n = 7.');
+    expect(second.texts.join('')).toContain(
+      'The query returned 1 row with columns n. The first row is: n = 7.',
+    );
   });
 
   it('does not call tools when the tool mode is NONE', async () => {
@@ -87,7 +110,7 @@ describe('scripted Gemini protocol', () => {
       body: JSON.stringify({ contents: [{ role: 'user', parts: [{ text: 'hi' }] }] }),
     });
     expect(res.status).toBe(403);
-    expect((await res.json()).error.code).toBe(403);
+    expect(((await res.json()) as any).error.code).toBe(403);
   });
 
   it('sends Retry-After with a scripted 429', async () => {
@@ -99,6 +122,6 @@ describe('scripted Gemini protocol', () => {
     });
     expect(res.status).toBe(429);
     expect(res.headers.get('retry-after')).toBe('2');
-    expect((await res.json()).error.status).toBe('RESOURCE_EXHAUSTED');
+    expect(((await res.json()) as any).error.status).toBe('RESOURCE_EXHAUSTED');
   });
 });

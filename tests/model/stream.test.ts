@@ -29,13 +29,17 @@ describe('streamTurn', () => {
     gemini.script({ chunks: ['Hel', 'lo', ', ', 'wor', 'ld'], delayMs: 40 });
     const pieces: string[] = [];
     const sentAtFirst: number[] = [];
-    const r = await streamTurn(client, { contents: user('hi') }, {
-      signal: never(),
-      onText: (t) => {
-        if (pieces.length === 0) sentAtFirst.push(gemini.chunksSent());
-        pieces.push(t);
+    const r = await streamTurn(
+      client,
+      { contents: user('hi') },
+      {
+        signal: never(),
+        onText: (t) => {
+          if (pieces.length === 0) sentAtFirst.push(gemini.chunksSent());
+          pieces.push(t);
+        },
       },
-    });
+    );
     expect(pieces).toEqual(['Hel', 'lo', ', ', 'wor', 'ld']);
     expect(r.text).toBe('Hello, world');
     expect(r.error).toBeUndefined();
@@ -72,11 +76,18 @@ describe('streamTurn', () => {
       chunks: [
         { text: 'thinking…', thought: true },
         'Checking. ',
-        { functionCall: { name: 'run_sql', args: { sql: 'SELECT 1' }, id: 'c1' }, thoughtSignature: 'c2lnbmF0dXJl' },
+        {
+          functionCall: { name: 'run_sql', args: { sql: 'SELECT 1' }, id: 'c1' },
+          thoughtSignature: 'c2lnbmF0dXJl',
+        },
       ],
     });
     const pieces: string[] = [];
-    const r = await streamTurn(client, { contents: user('q') }, { signal: never(), onText: (t) => void pieces.push(t) });
+    const r = await streamTurn(
+      client,
+      { contents: user('q') },
+      { signal: never(), onText: (t) => void pieces.push(t) },
+    );
     expect(pieces).toEqual(['Checking. ']);
     expect(r.functionCalls).toEqual([{ name: 'run_sql', args: { sql: 'SELECT 1' }, id: 'c1' }]);
     expect(r.content.parts).toContainEqual({
@@ -137,7 +148,11 @@ describe('streamTurn', () => {
   it('never retries once content arrived: the partial text comes back with the error', async () => {
     gemini.script({ chunks: ['Par', 'tial', 'never'], breakAfter: 2 }, { chunks: ['unused'] });
     const pieces: string[] = [];
-    const r = await streamTurn(client, { contents: user('q') }, { signal: never(), onText: (t) => void pieces.push(t) });
+    const r = await streamTurn(
+      client,
+      { contents: user('q') },
+      { signal: never(), onText: (t) => void pieces.push(t) },
+    );
     expect(pieces).toEqual(['Par', 'tial']);
     expect(r.text).toBe('Partial');
     expect(r.error!.code).toBe('LlmError');
@@ -149,7 +164,11 @@ describe('streamTurn', () => {
     const ac = new AbortController();
     setTimeout(() => ac.abort(new AppError('Timeout', 'out of time')), 200);
     const started = Date.now();
-    const r = await streamTurn(client, { contents: user('q') }, { signal: ac.signal, onText: () => undefined });
+    const r = await streamTurn(
+      client,
+      { contents: user('q') },
+      { signal: ac.signal, onText: () => undefined },
+    );
     expect(r.error!.code).toBe('Timeout');
     expect(r.error!.message).toBe('out of time');
     expect(Date.now() - started).toBeLessThan(4_000);
@@ -157,7 +176,11 @@ describe('streamTurn', () => {
 
   it('cuts the reply at the character cap', async () => {
     gemini.script({ chunks: ['abcd', 'efgh', 'ijkl'] });
-    const r = await streamTurn(client, { contents: user('q') }, { signal: never(), onText: () => undefined, maxChars: 6 });
+    const r = await streamTurn(
+      client,
+      { contents: user('q') },
+      { signal: never(), onText: () => undefined, maxChars: 6 },
+    );
     expect(r.text).toBe('abcdef');
     expect(r.truncated).toBe(true);
   });

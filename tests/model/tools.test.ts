@@ -34,18 +34,33 @@ describe('run_sql', () => {
   it('caps rows for the model, keeps a small preview, and emits query then rows', async () => {
     const tools = createDatabaseTools({ conn });
     const rec = recorder();
-    const out = await tools.run({ name: 'run_sql', args: { sql: 'SELECT g FROM generate_series(1, 100) g' } }, { signal: live(), emit: rec.emit });
+    const out = await tools.run(
+      { name: 'run_sql', args: { sql: 'SELECT g FROM generate_series(1, 100) g' } },
+      { signal: live(), emit: rec.emit },
+    );
     expect(rec.events.map((e) => e.event)).toEqual(['query', 'rows']);
     expect(rec.events[1]!.data).toMatchObject({ rowCount: MODEL_ROW_LIMIT, truncated: true });
     expect(rec.events[1]!.data.rows).toHaveLength(MODEL_ROW_LIMIT);
-    expect(out.response).toMatchObject({ rowCount: MODEL_ROW_LIMIT, truncated: true, columns: [{ name: 'g', type: 'integer' }] });
+    expect(out.response).toMatchObject({
+      rowCount: MODEL_ROW_LIMIT,
+      truncated: true,
+      columns: [{ name: 'g', type: 'integer' }],
+    });
     expect((out.response.rows as unknown[]).length).toBe(MODEL_ROW_LIMIT);
-    expect(out.query).toMatchObject({ sql: 'SELECT g FROM generate_series(1, 100) g', rowCount: 50, truncated: true, columns: ['g'] });
+    expect(out.query).toMatchObject({
+      sql: 'SELECT g FROM generate_series(1, 100) g',
+      rowCount: 50,
+      truncated: true,
+      columns: ['g'],
+    });
     expect(out.query!.preview).toEqual([[1], [2], [3], [4], [5], [6], [7], [8], [9], [10]]);
   });
 
   it('sends the model only as many wide rows as fit its budget, with a note', async () => {
-    const out = await createDatabaseTools({ conn }).run({ name: 'run_sql', args: { sql: 'SELECT * FROM notes ORDER BY id' } }, { signal: live(), emit: recorder().emit });
+    const out = await createDatabaseTools({ conn }).run(
+      { name: 'run_sql', args: { sql: 'SELECT * FROM notes ORDER BY id' } },
+      { signal: live(), emit: recorder().emit },
+    );
     const rows = out.response.rows as unknown[][];
     expect(rows.length).toBeGreaterThan(1);
     expect(rows.length).toBeLessThan(20);
@@ -56,25 +71,40 @@ describe('run_sql', () => {
 
   it('returns SQL errors as the result and emits query_error', async () => {
     const rec = recorder();
-    const out = await createDatabaseTools({ conn }).run({ name: 'run_sql', args: { sql: 'SELECT nope FROM notes' } }, { signal: live(), emit: rec.emit });
+    const out = await createDatabaseTools({ conn }).run(
+      { name: 'run_sql', args: { sql: 'SELECT nope FROM notes' } },
+      { signal: live(), emit: rec.emit },
+    );
     expect(rec.events.map((e) => e.event)).toEqual(['query', 'query_error']);
     expect(rec.events[1]!.data).toMatchObject({ sql: 'SELECT nope FROM notes', code: 'SqlError' });
     expect(out.response).toEqual({ error: { code: 'SqlError', message: expect.stringContaining('nope') } });
-    expect(out.query).toEqual({ sql: 'SELECT nope FROM notes', error: { code: 'SqlError', message: expect.any(String) } });
+    expect(out.query).toEqual({
+      sql: 'SELECT nope FROM notes',
+      error: { code: 'SqlError', message: expect.any(String) },
+    });
   });
 
   it('refuses writes and several statements', async () => {
     const tools = createDatabaseTools({ conn });
-    const del = await tools.run({ name: 'run_sql', args: { sql: 'DELETE FROM notes' } }, { signal: live(), emit: recorder().emit });
+    const del = await tools.run(
+      { name: 'run_sql', args: { sql: 'DELETE FROM notes' } },
+      { signal: live(), emit: recorder().emit },
+    );
     expect((del.response.error as { code: string }).code).toBe('SqlError');
-    const multi = await tools.run({ name: 'run_sql', args: { sql: 'SELECT 1; DROP TABLE notes' } }, { signal: live(), emit: recorder().emit });
+    const multi = await tools.run(
+      { name: 'run_sql', args: { sql: 'SELECT 1; DROP TABLE notes' } },
+      { signal: live(), emit: recorder().emit },
+    );
     expect(multi.response.error).toBeDefined();
     expect((await db.query('SELECT count(*)::int AS n FROM notes')).rows[0].n).toBe(20);
   });
 
   it('rejects a call without SQL without running anything', async () => {
     const rec = recorder();
-    const out = await createDatabaseTools({ conn }).run({ name: 'run_sql', args: {} }, { signal: live(), emit: rec.emit });
+    const out = await createDatabaseTools({ conn }).run(
+      { name: 'run_sql', args: {} },
+      { signal: live(), emit: rec.emit },
+    );
     expect(rec.events).toEqual([]);
     expect(out.query).toBeUndefined();
     expect(out.response.error).toBeDefined();
@@ -84,7 +114,10 @@ describe('run_sql', () => {
     const ac = new AbortController();
     ac.abort();
     const rec = recorder();
-    const out = await createDatabaseTools({ conn }).run({ name: 'run_sql', args: { sql: 'SELECT 1' } }, { signal: ac.signal, emit: rec.emit });
+    const out = await createDatabaseTools({ conn }).run(
+      { name: 'run_sql', args: { sql: 'SELECT 1' } },
+      { signal: ac.signal, emit: rec.emit },
+    );
     expect(rec.events.map((e) => e.event)).toEqual(['query']);
     expect(out.response.error).toBeDefined();
   });
@@ -92,17 +125,28 @@ describe('run_sql', () => {
 
 describe('describe_table and unknown tools', () => {
   const describeTable = (schema: string | undefined, table: string) =>
-    table === 'notes' && (schema === undefined || schema === 'public') ? { schema: 'public', name: 'notes', columns: [] } : undefined;
+    table === 'notes' && (schema === undefined || schema === 'public')
+      ? { schema: 'public', name: 'notes', columns: [] }
+      : undefined;
 
   it('is offered only with a schema, and answers from it', async () => {
     expect(createDatabaseTools({ conn }).declarations.map((d) => d.name)).toEqual(['run_sql']);
     const tools = createDatabaseTools({ conn, describeTable });
     expect(tools.declarations.map((d) => d.name)).toEqual(['run_sql', 'describe_table']);
-    const ok = await tools.run({ name: 'describe_table', args: { table: 'notes' } }, { signal: live(), emit: recorder().emit });
+    const ok = await tools.run(
+      { name: 'describe_table', args: { table: 'notes' } },
+      { signal: live(), emit: recorder().emit },
+    );
     expect(ok.response).toEqual({ table: { schema: 'public', name: 'notes', columns: [] } });
-    const missing = await tools.run({ name: 'describe_table', args: { schema: 'x', table: 'notes' } }, { signal: live(), emit: recorder().emit });
+    const missing = await tools.run(
+      { name: 'describe_table', args: { schema: 'x', table: 'notes' } },
+      { signal: live(), emit: recorder().emit },
+    );
     expect(missing.response.error).toBe('No table or view named x.notes');
-    const unknown = await tools.run({ name: 'drop_everything', args: {} }, { signal: live(), emit: recorder().emit });
+    const unknown = await tools.run(
+      { name: 'drop_everything', args: {} },
+      { signal: live(), emit: recorder().emit },
+    );
     expect(unknown.response.error).toContain('Unknown tool');
   });
 });

@@ -75,7 +75,9 @@ const ctxFor = (opts: ContextOptions & { remainingMs?: number }): RouteContext =
 };
 
 const startChat = (body: unknown, opts: Partial<ContextOptions> & { remainingMs?: number } = {}) =>
-  createChat(ctxFor({ path: `/connectors/${connectorId}/chats`, params: { id: connectorId }, body, ...opts }));
+  createChat(
+    ctxFor({ path: `/connectors/${connectorId}/chats`, params: { id: connectorId }, body, ...opts }),
+  );
 
 const messagesOf = (chatId: string, uid = UID): Promise<Message[]> => listMessages(uid, chatId);
 
@@ -183,22 +185,43 @@ describe('POST /connectors/{id}/chats', () => {
     const { chatId } = stream.of('chat')[0];
     const messages = await messagesOf(chatId);
     expect(messages[0]).toMatchObject({ role: 'user', content: 'Will you fail?' });
-    expect(messages[1]).toMatchObject({ role: 'assistant', content: '', status: 'incomplete', error: { code: 'LlmError' } });
+    expect(messages[1]).toMatchObject({
+      role: 'assistant',
+      content: '',
+      status: 'incomplete',
+      error: { code: 'LlmError' },
+    });
   });
 
-  it('runs the model\'s SQL on the real database, sends the rows back, and keeps the query with the reply', async () => {
+  it("runs the model's SQL on the real database, sends the rows back, and keeps the query with the reply", async () => {
     gemini.script(
       {
         chunks: [
           'Let me count.',
-          { functionCall: { name: 'run_sql', args: { sql: 'SELECT name, city FROM customers ORDER BY id' }, id: 'q1' } },
+          {
+            functionCall: {
+              name: 'run_sql',
+              args: { sql: 'SELECT name, city FROM customers ORDER BY id' },
+              id: 'q1',
+            },
+          },
         ],
       },
       { chunks: ['You have ', '3 customers.'] },
     );
     const stream = await run(await startChat({ message: 'How many customers do I have?' }));
 
-    expect(stream.names()).toEqual(['chat', 'token', 'query', 'rows', 'token', 'token', 'token', 'stored', 'done']);
+    expect(stream.names()).toEqual([
+      'chat',
+      'token',
+      'query',
+      'rows',
+      'token',
+      'token',
+      'token',
+      'stored',
+      'done',
+    ]);
     expect(stream.of('query')[0]).toEqual({ sql: 'SELECT name, city FROM customers ORDER BY id' });
     expect(stream.of('rows')[0]).toEqual({
       columns: [
@@ -251,8 +274,20 @@ describe('POST /connectors/{id}/chats', () => {
       { chunks: ['I could not do that.'] },
     );
     const stream = await run(await startChat({ message: 'break things' }));
-    expect(stream.names()).toEqual(['chat', 'query', 'query_error', 'query', 'query_error', 'token', 'stored', 'done']);
-    expect(stream.of('query_error')[0]).toMatchObject({ code: 'SqlError', sql: 'SELECT nope FROM customers' });
+    expect(stream.names()).toEqual([
+      'chat',
+      'query',
+      'query_error',
+      'query',
+      'query_error',
+      'token',
+      'stored',
+      'done',
+    ]);
+    expect(stream.of('query_error')[0]).toMatchObject({
+      code: 'SqlError',
+      sql: 'SELECT nope FROM customers',
+    });
     expect(stream.of('query_error')[0].message).toContain('nope');
     const fr = partsOf(gemini.requests[1]!.body).find((p) => p.functionResponse) as any;
     expect(fr.functionResponse.response.error.code).toBe('SqlError');
@@ -266,7 +301,11 @@ describe('POST /connectors/{id}/chats', () => {
     expect(stream.of('stored')[0].status).toBe('incomplete');
     expect(stream.of('error')[0].code).toBe('LlmError');
     const reply = (await messagesOf(stream.of('chat')[0].chatId))[1]!;
-    expect(reply).toMatchObject({ content: 'The answer is ', status: 'incomplete', error: { code: 'LlmError' } });
+    expect(reply).toMatchObject({
+      content: 'The answer is ',
+      status: 'incomplete',
+      error: { code: 'LlmError' },
+    });
     expect(gemini.requests).toHaveLength(1); // never retried after the first token
   });
 
@@ -298,7 +337,12 @@ describe('POST /connectors/{id}/chats', () => {
     const reply = (await messagesOf(stream.of('chat')[0].chatId))[1]!;
     expect(reply.status).toBe('incomplete');
     expect(reply.error?.code).toBe('Timeout');
-    expect(reply.content).toBe(stream.of('token').map((t) => t.text).join(''));
+    expect(reply.content).toBe(
+      stream
+        .of('token')
+        .map((t) => t.text)
+        .join(''),
+    );
     expect(reply.content.length).toBeGreaterThan(0);
   });
 });
@@ -325,7 +369,12 @@ describe('POST /chats/{chat_id}/messages', () => {
       ['user', 'Second question'],
     ]);
     const messages = await messagesOf(chatId);
-    expect(messages.map((m) => m.content)).toEqual(['First question', 'First answer.', 'Second question', 'Second answer.']);
+    expect(messages.map((m) => m.content)).toEqual([
+      'First question',
+      'First answer.',
+      'Second question',
+      'Second answer.',
+    ]);
   });
 
   it('does not let another user post into or read the chat (404)', async () => {
@@ -343,7 +392,9 @@ describe('POST /chats/{chat_id}/messages', () => {
     const chatId = await newChat();
     gemini.script(
       {
-        chunks: [{ functionCall: { name: 'run_sql', args: { sql: 'SELECT count(*)::int AS n FROM orders' } } }],
+        chunks: [
+          { functionCall: { name: 'run_sql', args: { sql: 'SELECT count(*)::int AS n FROM orders' } } },
+        ],
       },
       { chunks: ['There are ', '3 orders.'] },
     );
@@ -390,8 +441,11 @@ describe('POST /chats/{chat_id}/messages', () => {
 
 describe('POST /connectors/{id}/explain', () => {
   const explain = (body: unknown, opts: Partial<ContextOptions> = {}) =>
-    explainQuery(ctxFor({ path: `/connectors/${connectorId}/explain`, params: { id: connectorId }, body, ...opts }));
-  const SQL = 'SELECT c.name, sum(o.total) FROM customers c JOIN orders o ON o.customer_id = c.id GROUP BY c.name';
+    explainQuery(
+      ctxFor({ path: `/connectors/${connectorId}/explain`, params: { id: connectorId }, body, ...opts }),
+    );
+  const SQL =
+    'SELECT c.name, sum(o.total) FROM customers c JOIN orders o ON o.customer_id = c.id GROUP BY c.name';
 
   it('returns JSON with the explanation and the EXPLAIN plan', async () => {
     gemini.script({ chunks: ['It sums ', 'order totals per customer.'] });
@@ -419,7 +473,9 @@ describe('POST /connectors/{id}/explain', () => {
   });
 
   it('answers 400 SqlError before any stream when EXPLAIN fails', async () => {
-    const err = await errorOf(explain({ sql: 'SELECT missing_column FROM customers' }, { headers: { accept: 'text/event-stream' } }));
+    const err = await errorOf(
+      explain({ sql: 'SELECT missing_column FROM customers' }, { headers: { accept: 'text/event-stream' } }),
+    );
     expect(err.code).toBe('SqlError');
     expect(gemini.requests).toHaveLength(0);
   });

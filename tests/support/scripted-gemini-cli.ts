@@ -2,7 +2,7 @@
  * Runs the scripted Gemini model standalone, for building UIs without a key:
  *   npx tsx tests/support/scripted-gemini-cli.ts [--port 8787] [--delay 40]
  * then start the API with the printed GEMINI_BASE_URL and any GEMINI_API_KEY (the scripted model only
- * checks that one is sent).
+ * checks that one is sent). `npm start -- --scripted-model` does the same in one process.
  */
 import { startScriptedGemini } from './scripted-gemini.js';
 
@@ -15,7 +15,7 @@ function arg(name: string, fallback: number): number {
 async function main() {
   const gemini = await startScriptedGemini({
     port: arg('port', Number(process.env.PORT ?? 8787)),
-    echoDelayMs: arg('delay', 40),
+    echoDelayMs: arg('delay', 25),
     verbose: true,
   });
   process.stdout.write(

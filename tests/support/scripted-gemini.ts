@@ -66,7 +66,7 @@ export interface ScriptedGeminiOptions {
   host?: string;
   /** What to do when no turn is queued: `echo` (default, friendly replies) or `fail` (HTTP 500, for tests). */
   fallback?: 'echo' | 'fail';
-  /** Milliseconds between words of the echo replies (default 0 in tests; the CLI uses a visible pace). */
+  /** Milliseconds between words of the default replies (default SCRIPTED_GEMINI_DELAY_MS or 25: a visible pace for UI work). */
   echoDelayMs?: number;
   /** Log one line per request on stderr. */
   verbose?: boolean;
@@ -94,7 +94,10 @@ const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms).unref());
 function chunkToResponse(chunk: ScriptChunk): Record<string, unknown> {
   if (typeof chunk === 'string') return candidate([{ text: chunk }]);
   if ('error' in chunk) return { error: { status: 'INTERNAL', ...chunk.error } };
-  if ('finishReason' in chunk) return { candidates: [{ content: { role: 'model', parts: [] }, finishReason: chunk.finishReason, index: 0 }] };
+  if ('finishReason' in chunk)
+    return {
+      candidates: [{ content: { role: 'model', parts: [] }, finishReason: chunk.finishReason, index: 0 }],
+    };
   if ('parts' in chunk) return candidate(chunk.parts);
   return candidate([chunk as GeminiPart]);
 }
@@ -109,17 +112,34 @@ function withFinish(responses: Record<string, unknown>[]): Record<string, unknow
   const hasError = responses.some((r) => 'error' in r);
   if (hasFinish || hasError) return responses;
   const last = responses[responses.length - 1];
-  const usage = { usageMetadata: { promptTokenCount: 10, candidatesTokenCount: responses.length, totalTokenCount: 10 + responses.length } };
-  if (!last) return [{ candidates: [{ content: { role: 'model', parts: [{ text: '' }] }, finishReason: 'STOP', index: 0 }], ...usage }];
+  const usage = {
+    usageMetadata: {
+      promptTokenCount: 10,
+      candidatesTokenCount: responses.length,
+      totalTokenCount: 10 + responses.length,
+    },
+  };
+  if (!last)
+    return [
+      {
+        candidates: [{ content: { role: 'model', parts: [{ text: '' }] }, finishReason: 'STOP', index: 0 }],
+        ...usage,
+      },
+    ];
   const cands = last.candidates as Record<string, unknown>[];
-  return [...responses.slice(0, -1), { ...last, candidates: [{ ...cands[0], finishReason: 'STOP' }], ...usage }];
+  return [
+    ...responses.slice(0, -1),
+    { ...last, candidates: [{ ...cands[0], finishReason: 'STOP' }], ...usage },
+  ];
 }
 
 function mergeForUnary(responses: Record<string, unknown>[]): Record<string, unknown> {
   const parts: GeminiPart[] = [];
   let finishReason = 'STOP';
   for (const r of responses) {
-    const c = (r.candidates as { content?: { parts?: GeminiPart[] }; finishReason?: string }[] | undefined)?.[0];
+    const c = (
+      r.candidates as { content?: { parts?: GeminiPart[] }; finishReason?: string }[] | undefined
+    )?.[0];
     parts.push(...(c?.content?.parts ?? []));
     if (c?.finishReason) finishReason = c.finishReason;
   }
@@ -129,7 +149,8 @@ function mergeForUnary(responses: Record<string, unknown>[]): Record<string, unk
 // ---------------------------------------------------------------------------------------------------
 // The default behaviour (no script queued): a friendly echo, and run_sql for questions about data.
 
-const DATA_WORDS = /\b(how many|count|rows?|tables?|list|show|data|query|sql|select|top|average|sum|total|records?|which|who)\b/i;
+const DATA_WORDS =
+  /\b(how many|count|rows?|tables?|list|show|data|query|sql|select|top|average|sum|total|records?|which|who)\b/i;
 
 function lastUserTurn(body: GenerateContentBody): { text?: string; functionResponses: GeminiPart[] } {
   const last = body.contents?.[body.contents.length - 1];
@@ -142,11 +163,14 @@ function lastUserTurn(body: GenerateContentBody): { text?: string; functionRespo
 }
 
 function systemText(body: GenerateContentBody): string {
-  return (body.systemInstruction?.parts ?? []).map((p) => (typeof p.text === 'string' ? p.text : '')).join('\n');
+  return (body.systemInstruction?.parts ?? [])
+    .map((p) => (typeof p.text === 'string' ? p.text : ''))
+    .join('\n');
 }
 
 function hasTool(body: GenerateContentBody, name: string): boolean {
-  const mode = (body.toolConfig as { functionCallingConfig?: { mode?: string } } | undefined)?.functionCallingConfig?.mode;
+  const mode = (body.toolConfig as { functionCallingConfig?: { mode?: string } } | undefined)
+    ?.functionCallingConfig?.mode;
   if (mode === 'NONE') return false;
   return (body.tools ?? []).some((t) => (t.functionDeclarations ?? []).some((f) => f.name === name));
 }
@@ -154,7 +178,9 @@ function hasTool(body: GenerateContentBody, name: string): boolean {
 /** Table names (`schema.table`) mentioned in the system instruction's schema summary. */
 function tablesInSchema(system: string): string[] {
   const names = new Set<string>();
-  for (const m of system.matchAll(/^\s*(?:[-*]\s*)?(?:table|view|materialized view)?\s*"?([A-Za-z_][\w$]*)"?\."?([A-Za-z_][\w$]*)"?/gim)) {
+  for (const m of system.matchAll(
+    /^\s*(?:[-*]\s*)?(?:table|view|materialized view)?\s*"?([A-Za-z_][\w$]*)"?\."?([A-Za-z_][\w$]*)"?/gim,
+  )) {
     names.add(`${m[1]}.${m[2]}`);
   }
   return [...names];
@@ -195,7 +221,9 @@ function summarizeFunctionResponse(part: GeminiPart): string {
     return `The query failed (${typeof err === 'string' ? err : (err.message ?? 'error')}). I would need to adjust it. `;
   }
   const rows = Array.isArray(out.rows) ? (out.rows as unknown[][]) : [];
-  const columns = Array.isArray(out.columns) ? (out.columns as unknown[]).map((c) => (typeof c === 'string' ? c : (c as { name?: string }).name)) : [];
+  const columns = Array.isArray(out.columns)
+    ? (out.columns as unknown[]).map((c) => (typeof c === 'string' ? c : (c as { name?: string }).name))
+    : [];
   const count = typeof out.rowCount === 'number' ? out.rowCount : rows.length;
   let text = `The query returned ${count} row${count === 1 ? '' : 's'}`;
   if (columns.length) text += ` with columns ${columns.join(', ')}`;
@@ -266,6 +294,8 @@ export async function startScriptedGemini(opts: ScriptedGeminiOptions = {}): Pro
   const sockets = new Set<Socket>();
   let sent = 0;
   const fallback = opts.fallback ?? 'echo';
+  const envDelay = Number(process.env.SCRIPTED_GEMINI_DELAY_MS);
+  const echoDelayMs = opts.echoDelayMs ?? (Number.isFinite(envDelay) && envDelay >= 0 ? envDelay : 25);
 
   const handle = async (req: IncomingMessage, res: ServerResponse) => {
     const url = new URL(req.url ?? '/', 'http://localhost');
@@ -287,15 +317,23 @@ export async function startScriptedGemini(opts: ScriptedGeminiOptions = {}): Pro
       sendError(res, 400, 'Invalid JSON payload received.');
       return;
     }
-    requests.push({ method: req.method, path: url.pathname + url.search, model, action, headers: req.headers, body });
-    if (opts.verbose) process.stderr.write(`[scripted-gemini] ${action} ${model} (${queue.length} scripted turns queued)\n`);
+    requests.push({
+      method: req.method,
+      path: url.pathname + url.search,
+      model,
+      action,
+      headers: req.headers,
+      body,
+    });
+    if (opts.verbose)
+      process.stderr.write(`[scripted-gemini] ${action} ${model} (${queue.length} scripted turns queued)\n`);
 
     if (action !== 'streamGenerateContent' && action !== 'generateContent') {
       sendError(res, 404, `Method ${action} is not scripted`);
       return;
     }
     if (!req.headers['x-goog-api-key'] && !url.searchParams.get('key')) {
-      sendError(res, 403, 'Method doesn\'t allow unregistered callers. Please use an API Key.');
+      sendError(res, 403, "Method doesn't allow unregistered callers. Please use an API Key.");
       return;
     }
 
@@ -305,7 +343,7 @@ export async function startScriptedGemini(opts: ScriptedGeminiOptions = {}): Pro
         sendError(res, 500, 'No scripted turn queued');
         return;
       }
-      turn = defaultTurn(body, opts.echoDelayMs ?? 0);
+      turn = defaultTurn(body, echoDelayMs);
     }
     if (turn.status) {
       if (turn.delayMs) await sleep(turn.delayMs);
@@ -322,7 +360,8 @@ export async function startScriptedGemini(opts: ScriptedGeminiOptions = {}): Pro
     if (action === 'generateContent') {
       if (turn.hang) return; // never answers; the client's abort or close() ends it
       if (turn.delayMs) await sleep(turn.delayMs);
-      const error = responses.find((r) => 'error' in r) as { error: { code: number; message: string } } | undefined;
+      const error = responses.find((r) => 'error' in r) as
+        { error: { code: number; message: string } } | undefined;
       if (error) {
         sendError(res, error.error.code, error.error.message);
         return;
