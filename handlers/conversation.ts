@@ -11,7 +11,7 @@
  *   done {}  — or —  error {code, message}                                 last
  */
 import { createHash } from 'node:crypto';
-import { z } from 'zod';
+import * as z from 'zod/mini';
 import { config } from '../lib/config.js';
 import { parseBody } from '../lib/http/body.js';
 import { AppError } from '../lib/http/errors.js';
@@ -44,12 +44,18 @@ import type { Chat, ConnectionConfig, Connector, Message } from '../lib/types.js
 const MAX_MESSAGE_CHARS = 20_000;
 const MAX_SQL_CHARS = 100_000;
 
-const createChatBody = z.strictObject({
-  message: z.string().trim().min(1).max(MAX_MESSAGE_CHARS),
-  title: z.string().trim().min(1).max(200).optional(),
-});
-const postMessageBody = z.strictObject({ message: z.string().trim().min(1).max(MAX_MESSAGE_CHARS) });
-const explainBody = z.strictObject({ sql: z.string().trim().min(1).max(MAX_SQL_CHARS) });
+const text = (max: number) =>
+  z
+    .string()
+    .check(
+      z.trim(),
+      z.minLength(1, 'must not be empty'),
+      z.maxLength(max, `must be at most ${max} characters`),
+    );
+
+const createChatBody = z.strictObject({ message: text(MAX_MESSAGE_CHARS), title: z.optional(text(200)) });
+const postMessageBody = z.strictObject({ message: text(MAX_MESSAGE_CHARS) });
+const explainBody = z.strictObject({ sql: text(MAX_SQL_CHARS) });
 
 /** What a completed idempotent chat request remembers; a retry replays the stored messages. */
 interface ChatRequestResult {

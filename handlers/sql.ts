@@ -32,7 +32,15 @@ export const inspectConnector: RouteHandler = async (ctx) => {
 export const queryConnector: RouteHandler = async (ctx) => {
   const { sql, limit } = parseBody(ctx, queryBody);
   const conn = await getConnectionConfig(ctx.user.uid, ctx.params.id ?? '');
-  const result = await runReadOnlyQuery(conn, sql, { limit, timeoutMs: statementTimeout(ctx), signal: ctx.signal });
-  ctx.log.info('sql query', { rowCount: result.rowCount, truncated: result.truncated, durationMs: result.durationMs });
+  const result = await runReadOnlyQuery(conn, sql, {
+    limit,
+    timeoutMs: statementTimeout(ctx),
+    signal: ctx.signal,
+  });
+  ctx.log.info('sql query', {
+    rowCount: result.rowCount,
+    truncated: result.truncated,
+    durationMs: result.durationMs,
+  });
   return json(200, result);
 };

@@ -71,9 +71,9 @@ export const config = {
   get modelDeadlineMarginMs(): number {
     return intEnv('MODEL_DEADLINE_MARGIN_MS', 5_000);
   },
-  /** `maxOutputTokens` sent to the model for each reply. */
+  /** `maxOutputTokens` sent to the model for each reply (2.5 models count their thinking tokens in it). */
   get modelMaxOutputTokens(): number {
-    return intEnv('MODEL_MAX_OUTPUT_TOKENS', 4_096);
+    return intEnv('MODEL_MAX_OUTPUT_TOKENS', 8_192);
   },
   /** Cap on the characters of one streamed reply (a second bound next to the token limit). */
   get modelMaxReplyChars(): number {

@@ -147,7 +147,11 @@ export async function startSamplePostgres(options: {
   const dir = join(options.dataDir, 'postgres');
   await mkdir(dir, { recursive: true });
   const secrets = await sampleSecrets(join(options.dataDir, 'postgres-secrets.json'));
-  const server = await startEmbeddedPostgres({ dir, password: secrets.superuserPassword, onLog: options.onLog });
+  const server = await startEmbeddedPostgres({
+    dir,
+    password: secrets.superuserPassword,
+    onLog: options.onLog,
+  });
   try {
     const { loadSampleData } = await import('./sample-data.js');
     await loadSampleData(server.url, SAMPLE_DATABASE, SAMPLE_READER, secrets.readerPassword);

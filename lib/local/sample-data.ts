@@ -177,7 +177,9 @@ export async function loadSampleData(
       try {
         await db.query('BEGIN');
         await db.query(SAMPLE_SQL);
-        await db.query(`CREATE TABLE ${MARKER} (version integer NOT NULL); INSERT INTO ${MARKER} VALUES (${VERSION})`);
+        await db.query(
+          `CREATE TABLE ${MARKER} (version integer NOT NULL); INSERT INTO ${MARKER} VALUES (${VERSION})`,
+        );
         await db.query('COMMIT');
         await db.query('ANALYZE');
       } finally {
@@ -186,7 +188,9 @@ export async function loadSampleData(
     }
     const role = await admin.query('SELECT 1 FROM pg_roles WHERE rolname = $1', [reader]);
     const verb = role.rowCount ? 'ALTER' : 'CREATE';
-    await admin.query(`${verb} ROLE ${ident(reader)} LOGIN NOSUPERUSER NOCREATEDB NOCREATEROLE PASSWORD ${literal(readerPassword)}`);
+    await admin.query(
+      `${verb} ROLE ${ident(reader)} LOGIN NOSUPERUSER NOCREATEDB NOCREATEROLE PASSWORD ${literal(readerPassword)}`,
+    );
     await admin.query(`ALTER ROLE ${ident(reader)} SET default_transaction_read_only = on`);
     await admin.query(`GRANT CONNECT ON DATABASE ${ident(database)} TO ${ident(reader)}`);
   } finally {

@@ -80,8 +80,8 @@ function isAbort(err: unknown): boolean {
 
 /** The provider's own message, when its JSON error body can be read (it never holds our key). */
 function providerMessage(err: unknown): string | undefined {
-  const raw = err instanceof Error ? err.message : undefined;
-  if (!raw) return undefined;
+  const raw = (err as { message?: unknown } | null)?.message;
+  if (typeof raw !== 'string' || !raw) return undefined;
   const start = raw.indexOf('{');
   if (start >= 0) {
     try {
@@ -114,11 +114,20 @@ export function toModelError(err: unknown, signal?: AbortSignal): AppError {
   });
 }
 
+/** undici's connection failures: `fetch failed` / `terminated` with a socket or system error as the cause. */
+function isNetworkError(err: unknown): boolean {
+  // By name, not instanceof: fetch's errors may come from another realm (jest's sandbox).
+  const e = err as { name?: unknown; message?: unknown; cause?: { code?: unknown } } | null;
+  if (e?.name !== 'TypeError') return false;
+  const code = typeof e.cause?.code === 'string' ? e.cause.code : '';
+  return e.message === 'fetch failed' || e.message === 'terminated' || /^(E[A-Z]+|UND_ERR)/.test(code);
+}
+
 function retryable(err: unknown): boolean {
   const status = statusOf(err);
   if (status !== undefined) return RETRYABLE.has(status);
-  // Network failures (connection refused or reset) before any chunk: as good as a 503.
-  return !isAbort(err) && err instanceof Error && !(err instanceof AppError);
+  // A connection refused or reset before any chunk is as good as a 503.
+  return !isAbort(err) && isNetworkError(err);
 }
 
 /** Plain text parts (nothing but `text`) can be merged without changing what the model said. */

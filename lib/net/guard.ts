@@ -19,13 +19,7 @@ import { config } from '../config.js';
 import { embeddedIpv4, formatIp, formatIpv4, mappedIpv4, parseIp, type Family, type ParsedIp } from './ip.js';
 
 export type AddressCategory =
-  | 'public'
-  | 'loopback'
-  | 'private'
-  | 'link-local'
-  | 'unspecified'
-  | 'multicast'
-  | 'reserved';
+  'public' | 'loopback' | 'private' | 'link-local' | 'unspecified' | 'multicast' | 'reserved';
 
 interface Range {
   cidr: string;
@@ -93,7 +87,9 @@ let compiledRanges: (Cidr & { category: Range['category'] })[] | undefined;
 
 /** Most specific first, so fd00:ec2::254 is link-local although fc00::/7 is private. */
 function ranges() {
-  compiledRanges ??= RANGES.map((r) => ({ ...parseCidr(r.cidr)!, category: r.category })).sort((a, b) => b.bits - a.bits);
+  compiledRanges ??= RANGES.map((r) => ({ ...parseCidr(r.cidr)!, category: r.category })).sort(
+    (a, b) => b.bits - a.bits,
+  );
   return compiledRanges;
 }
 
@@ -136,7 +132,10 @@ export function parsePolicy(text: string): Policy {
 }
 
 /** Pure check of one IP literal against a policy (text or parsed). Not an IP literal → false. */
-export function isAddressAllowed(ip: string, policy: string | Policy = config.connectorAllowedNetworks): boolean {
+export function isAddressAllowed(
+  ip: string,
+  policy: string | Policy = config.connectorAllowedNetworks,
+): boolean {
   const parsed = parseIp(ip);
   if (!parsed) return false;
   const p = typeof policy === 'string' ? parsePolicy(policy) : policy;
@@ -147,10 +146,12 @@ export function isAddressAllowed(ip: string, policy: string | Policy = config.co
   const target = effectiveIp(parsed);
   return p.cidrs.some(
     (cidr) =>
-      contains(cidr, target) && (category === 'loopback' || category === 'private' || cidr.bits >= (range?.bits ?? 0)),
+      contains(cidr, target) &&
+      (category === 'loopback' || category === 'private' || cidr.bits >= (range?.bits ?? 0)),
   );
 }
 
+// eslint-disable-next-line no-control-regex -- control characters are exactly what this refuses
 const FORBIDDEN_HOST_CHARS = /[/#@?\\%\s\u0000-\u001f\u007f]/;
 
 /**
@@ -159,11 +160,13 @@ const FORBIDDEN_HOST_CHARS = /[/#@?\\%\s\u0000-\u001f\u007f]/;
  * Returns the host without IPv6 brackets.
  */
 export function checkHostSyntax(host: string): string {
-  const refuse = (why: string) => new AppError('HostNotAllowed', `Host "${host.slice(0, 100)}" is not allowed: ${why}`);
+  const refuse = (why: string) =>
+    new AppError('HostNotAllowed', `Host "${host.slice(0, 100)}" is not allowed: ${why}`);
   if (host.length === 0) throw refuse('it is empty');
   if (host.length > 253) throw refuse('it is too long');
   if (host.startsWith('/')) throw refuse('socket paths are not allowed');
-  if (FORBIDDEN_HOST_CHARS.test(host)) throw refuse('it contains a character that is not allowed in a host name');
+  if (FORBIDDEN_HOST_CHARS.test(host))
+    throw refuse('it contains a character that is not allowed in a host name');
   if (host.startsWith('[') || host.endsWith(']')) {
     const inner = host.slice(1, -1);
     if (!(host.startsWith('[') && host.endsWith(']')) || parseIp(inner)?.family !== 6) {
@@ -171,7 +174,8 @@ export function checkHostSyntax(host: string): string {
     }
     return inner;
   }
-  if (host.includes(':') && parseIp(host)?.family !== 6) throw refuse('it is not a valid host name or IP address');
+  if (host.includes(':') && parseIp(host)?.family !== 6)
+    throw refuse('it is not a valid host name or IP address');
   return host;
 }
 
@@ -228,14 +232,19 @@ export async function resolveAllowedAddress(
       lookup(name),
       new Promise<never>((_, reject) => {
         timer = setTimeout(
-          () => reject(new AppError('ConnectorError', `Looking up host "${name}" timed out`, { reason: 'timeout' })),
+          () =>
+            reject(
+              new AppError('ConnectorError', `Looking up host "${name}" timed out`, { reason: 'timeout' }),
+            ),
           DNS_TIMEOUT_MS,
         );
       }),
     ]);
   } catch (err) {
     if (err instanceof AppError) throw err;
-    throw new AppError('ConnectorError', `Host "${name}" was not found (DNS lookup failed)`, { reason: 'unreachable' });
+    throw new AppError('ConnectorError', `Host "${name}" was not found (DNS lookup failed)`, {
+      reason: 'unreachable',
+    });
   } finally {
     clearTimeout(timer);
   }

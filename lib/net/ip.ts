@@ -30,13 +30,18 @@ function ipv6ToBigInt(s: string): bigint {
   const dotted = /(\d+\.\d+\.\d+\.\d+)$/.exec(text);
   if (dotted) {
     const v4 = ipv4ToBigInt(dotted[1]!);
-    text = text.slice(0, -dotted[1]!.length) + ((v4 >> 16n) & 0xffffn).toString(16) + ':' + (v4 & 0xffffn).toString(16);
+    text =
+      text.slice(0, -dotted[1]!.length) +
+      ((v4 >> 16n) & 0xffffn).toString(16) +
+      ':' +
+      (v4 & 0xffffn).toString(16);
   }
   const [head, tail] = text.includes('::') ? text.split('::') : [text, undefined];
   const headGroups = head ? head.split(':') : [];
   const tailGroups = tail ? tail.split(':') : [];
   const missing = 8 - headGroups.length - tailGroups.length;
-  const groups = tail === undefined ? headGroups : [...headGroups, ...Array<string>(missing).fill('0'), ...tailGroups];
+  const groups =
+    tail === undefined ? headGroups : [...headGroups, ...Array<string>(missing).fill('0'), ...tailGroups];
   return groups.reduce((acc, g) => (acc << 16n) | BigInt(parseInt(g, 16)), 0n);
 }
 
@@ -50,9 +55,11 @@ export function formatIpv6(value: bigint): string {
   return groups.join(':');
 }
 
-export const formatIp = (ip: ParsedIp): string => (ip.family === 4 ? formatIpv4(ip.value) : formatIpv6(ip.value));
+export const formatIp = (ip: ParsedIp): string =>
+  ip.family === 4 ? formatIpv4(ip.value) : formatIpv6(ip.value);
 
-const inPrefix = (value: bigint, prefix: bigint, bits: number): boolean => value >> BigInt(128 - bits) === prefix >> BigInt(128 - bits);
+const inPrefix = (value: bigint, prefix: bigint, bits: number): boolean =>
+  value >> BigInt(128 - bits) === prefix >> BigInt(128 - bits);
 
 /**
  * The IPv4 address an IPv6 address stands for, if it has one:
@@ -70,5 +77,7 @@ export function embeddedIpv4(ip: ParsedIp): bigint | undefined {
 
 /** The IPv4 address of an IPv4-mapped IPv6 address (`::ffff:a.b.c.d`), which the OS connects to over IPv4. */
 export function mappedIpv4(ip: ParsedIp): string | undefined {
-  return ip.family === 6 && inPrefix(ip.value, 0xffffn << 32n, 96) ? formatIpv4(ip.value & 0xffffffffn) : undefined;
+  return ip.family === 6 && inPrefix(ip.value, 0xffffn << 32n, 96)
+    ? formatIpv4(ip.value & 0xffffffffn)
+    : undefined;
 }

@@ -48,9 +48,13 @@ export const clampStatementTimeout = (ms: number): number =>
 export async function openClient(conn: ConnectionConfig, options: ConnectOptions): Promise<pg.Client> {
   const connectTimeoutMs = options.connectTimeoutMs ?? CONNECT_TIMEOUT_MS;
   const target = `${conn.host}:${conn.port}`;
-  const { address } = await resolveAllowedAddress(conn.host, options.policy ?? config.connectorAllowedNetworks, {
-    lookup: options.lookup,
-  });
+  const { address } = await resolveAllowedAddress(
+    conn.host,
+    options.policy ?? config.connectorAllowedNetworks,
+    {
+      lookup: options.lookup,
+    },
+  );
   const statementTimeoutMs = clampStatementTimeout(options.statementTimeoutMs);
   const client = new pg.Client({
     host: address,
@@ -85,7 +89,12 @@ export async function openClient(conn: ConnectionConfig, options: ConnectOptions
  * Best effort, bounded to 2 s, never throws.
  */
 export function sendCancelRequest(client: pg.Client): Promise<void> {
-  const c = client as unknown as { host: string; port: number; processID: number | null; secretKey: number | null };
+  const c = client as unknown as {
+    host: string;
+    port: number;
+    processID: number | null;
+    secretKey: number | null;
+  };
   if (c.processID === null || c.secretKey === null) return Promise.resolve();
   const message = Buffer.alloc(16);
   message.writeInt32BE(16, 0);

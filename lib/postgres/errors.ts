@@ -19,7 +19,9 @@ const asErr = (err: unknown): PgLikeError => (err && typeof err === 'object' ? (
 
 /** A PostgreSQL server error (SQLSTATE code), as opposed to a socket or client error. */
 export const isServerError = (err: unknown): boolean =>
-  typeof asErr(err).code === 'string' && /^[0-9A-Z]{5}$/.test(asErr(err).code!) && asErr(err).severity !== undefined;
+  typeof asErr(err).code === 'string' &&
+  /^[0-9A-Z]{5}$/.test(asErr(err).code!) &&
+  asErr(err).severity !== undefined;
 
 export const formatSeconds = (ms: number): string => {
   const s = ms / 1000;
@@ -52,11 +54,16 @@ export function mapConnectError(err: unknown, target: string, connectTimeoutMs: 
   if (TLS_CODES.test(code) || /SSL|TLS|certificate/i.test(message)) {
     const why = /does not support SSL/i.test(message)
       ? 'the server does not support TLS (set ssl to "disable" to connect without it)'
-      : code && !code.startsWith('ERR_') ? `${code}: ${message}` : message || code;
+      : code && !code.startsWith('ERR_')
+        ? `${code}: ${message}`
+        : message || code;
     return connectorError('tls', `TLS connection to ${target} failed: ${why}`);
   }
   if (/timeout/i.test(message) || code === 'ETIMEDOUT') {
-    return connectorError('timeout', `Connecting to ${target} timed out after ${formatSeconds(connectTimeoutMs)}`);
+    return connectorError(
+      'timeout',
+      `Connecting to ${target} timed out after ${formatSeconds(connectTimeoutMs)}`,
+    );
   }
   const reasons: Record<string, string> = {
     ECONNREFUSED: 'connection refused: nothing listens on that port',

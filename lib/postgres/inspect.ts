@@ -245,15 +245,19 @@ async function readSchema(client: pg.Client, maxRelations: number): Promise<Sche
           onUpdate: FK_ACTIONS[c.on_update] ?? c.on_update,
           onDelete: FK_ACTIONS[c.on_delete] ?? c.on_delete,
         })),
-      uniqueConstraints: cons.filter((c) => c.type === 'u').map((c) => ({ name: c.name, columns: c.columns })),
-      indexes: (indexesByOid.get(rel.oid) ?? []).map(({ name, columns: cols, unique, primary, method, definition }) => ({
-        name,
-        columns: cols,
-        unique,
-        primary,
-        method,
-        definition,
-      })),
+      uniqueConstraints: cons
+        .filter((c) => c.type === 'u')
+        .map((c) => ({ name: c.name, columns: c.columns })),
+      indexes: (indexesByOid.get(rel.oid) ?? []).map(
+        ({ name, columns: cols, unique, primary, method, definition }) => ({
+          name,
+          columns: cols,
+          unique,
+          primary,
+          method,
+          definition,
+        }),
+      ),
     };
     let schema = bySchema.get(rel.schema);
     if (!schema) {

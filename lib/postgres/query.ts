@@ -40,7 +40,10 @@ export interface RunQueryOptions extends Omit<SessionOptions, 'statementTimeoutM
 export const clampLimit = (limit: number | undefined): number =>
   Math.max(1, Math.min(Math.floor(limit ?? DEFAULT_ROW_LIMIT), MAX_ROW_LIMIT));
 
-function readRows(cursor: Cursor<unknown[]>, count: number): Promise<{ rows: unknown[][]; result: pg.QueryResult }> {
+function readRows(
+  cursor: Cursor<unknown[]>,
+  count: number,
+): Promise<{ rows: unknown[][]; result: pg.QueryResult }> {
   return new Promise((resolve, reject) => {
     cursor.read(count, (err, rows, result) => (err ? reject(err) : resolve({ rows, result })));
   });
@@ -55,7 +58,9 @@ export async function runReadOnlyQuery(
   const limit = clampLimit(opts.limit);
   return withReadOnlyTransaction(conn, { ...opts, statementTimeoutMs: opts.timeoutMs }, async (client) => {
     const started = performance.now();
-    const cursor = client.query(new Cursor<unknown[]>(sql, undefined, { rowMode: 'array', types: queryTypes }));
+    const cursor = client.query(
+      new Cursor<unknown[]>(sql, undefined, { rowMode: 'array', types: queryTypes }),
+    );
     const { rows, result } = await readRows(cursor, limit + 1);
     await cursor.close();
     const durationMs = Math.round(performance.now() - started);

@@ -40,6 +40,10 @@ async function main(): Promise<void> {
     process.stderr.write(`[bench] ${name} done in ${((Date.now() - t) / 1000).toFixed(1)} s\n`);
   }
 
+  const { stopBenchServices } = await import('./services.js');
+  await stopBenchServices();
+  (await import('./bundles.js')).removeBundles();
+
   const cpu = cpus();
   const machine = `${cpu.length} × ${cpu[0]?.model.trim() ?? 'cpu'}, node ${process.version}, ${process.platform}`;
   process.stdout.write(`\nSemaia benchmarks — ${machine}\n`);

@@ -1,6 +1,6 @@
 import * as z from 'zod/mini';
-import { parseBody, validate } from '../../lib/http/body';
-import { AppError } from '../../lib/http/errors';
+import { parseBody, validate } from '../../lib/http/body.js';
+import { AppError } from '../../lib/http/errors.js';
 
 const schema = z.object({ name: z.string().check(z.minLength(1)), port: z.optional(z.int()) });
 const req = (text: string | undefined) => ({

@@ -1,4 +1,4 @@
-import { AppError, describeError, ERROR_STATUS } from '../../lib/http/errors';
+import { AppError, describeError, ERROR_STATUS } from '../../lib/http/errors.js';
 
 describe('error taxonomy', () => {
   it.each([

@@ -1,6 +1,6 @@
-import { normalizeEvent, trimApiPrefix } from '../../lib/http/normalize';
-import { AppError } from '../../lib/http/errors';
-import { loadEvent } from '../support/events';
+import { normalizeEvent, trimApiPrefix } from '../../lib/http/normalize.js';
+import { AppError } from '../../lib/http/errors.js';
+import { loadEvent } from '../support/events.js';
 
 describe('trimApiPrefix', () => {
   it.each([

@@ -1,5 +1,5 @@
-import { createRouter } from '../../lib/http/router';
-import { routes } from '../../handlers/routes';
+import { createRouter } from '../../lib/http/router.js';
+import { routes } from '../../handlers/routes.js';
 
 describe('router', () => {
   const router = createRouter(routes);

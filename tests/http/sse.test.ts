@@ -1,5 +1,5 @@
-import { formatComment, formatEvent, formatJsonEvent, SseFramingError } from '../../lib/http/sse';
-import { parseSse } from '../support/sse-client';
+import { formatComment, formatEvent, formatJsonEvent, SseFramingError } from '../../lib/http/sse.js';
+import { parseSse } from '../support/sse-client.js';
 
 describe('SSE framing, read back by a spec parser', () => {
   it.each([

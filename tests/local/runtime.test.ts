@@ -3,9 +3,9 @@
  * deployed. Each rule is checked on the bytes the front end receives.
  */
 import type { StreamifyHandler } from 'aws-lambda';
-import { awslambdaGlobal, installLambdaGlobals } from '../../lib/local/lambda-runtime';
-import { invokeStreaming } from '../../lib/local/invocation';
-import type { ResponseHead } from '../../lib/local/front-end';
+import { awslambdaGlobal, installLambdaGlobals } from '../../lib/local/lambda-runtime.js';
+import { invokeStreaming } from '../../lib/local/invocation.js';
+import type { ResponseHead } from '../../lib/local/front-end.js';
 
 installLambdaGlobals();
 

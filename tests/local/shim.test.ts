@@ -2,13 +2,13 @@
  * The real handler and the real dispatcher behind the shim, over real HTTP: statuses, headers, and SSE
  * events reaching the client one by one as they are written.
  */
-import { dispatch } from '../../lib/http/dispatch';
-import { createRouter } from '../../lib/http/router';
-import { sse, json } from '../../lib/http/types';
-import { AppError } from '../../lib/http/errors';
-import { installLambdaGlobals } from '../../lib/local/lambda-runtime';
-import { startTestApi, type TestApi } from '../support/api';
-import { readSse } from '../support/sse-client';
+import { dispatch, type DispatchRoute } from '../../lib/http/dispatch.js';
+import { createRouter } from '../../lib/http/router.js';
+import { sse, json } from '../../lib/http/types.js';
+import { AppError } from '../../lib/http/errors.js';
+import { installLambdaGlobals } from '../../lib/local/lambda-runtime.js';
+import { startTestApi, type TestApi } from '../support/api.js';
+import { readSse } from '../support/sse-client.js';
 
 installLambdaGlobals();
 
@@ -92,7 +92,7 @@ describe('SSE through the dispatcher and the shim', () => {
   const gate = () => new Promise<void>((resolve) => (release = resolve));
   let lastRun: { clientGoneSeen: boolean; writesAfterGone: number; finished: boolean } | undefined;
 
-  const router = createRouter([
+  const testRoutes: DispatchRoute[] = [
     {
       method: 'GET',
       pattern: '/stepped',
@@ -166,7 +166,8 @@ describe('SSE through the dispatcher and the shim', () => {
         }),
     },
     { method: 'GET', pattern: '/json', auth: false, load: async () => async () => json(200, { fine: true }) },
-  ]);
+  ];
+  const router = createRouter(testRoutes);
 
   beforeAll(async () => {
     api = await startTestApi({

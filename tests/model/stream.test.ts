@@ -112,6 +112,14 @@ describe('streamTurn', () => {
     expect(gemini.requests).toHaveLength(2);
   });
 
+  it('retries a connection that breaks before any content', async () => {
+    gemini.script({ chunks: ['lost'], breakAfter: 0 }, { chunks: ['second ', 'try'] });
+    const r = await streamTurn(client, { contents: user('q') }, { signal: never(), onText: () => undefined });
+    expect(r.error).toBeUndefined();
+    expect(r.text).toBe('second try');
+    expect(gemini.requests).toHaveLength(2);
+  });
+
   it('gives up after three failing tries with LlmError', async () => {
     gemini.script({ status: 500 }, { status: 503 }, { status: 500, message: 'still broken' });
     const r = await streamTurn(client, { contents: user('q') }, { signal: never(), onText: () => undefined });

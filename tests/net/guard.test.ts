@@ -25,18 +25,29 @@ const noDns: LookupFn = async (host) => {
 };
 
 describe('host syntax', () => {
-  it.each(['/tmp', '/var/run/postgresql', 'db#evil.example', 'user@host', 'a/b', 'x?y', 'a\\b', 'a b', 'tab\there', '', '[127.0.0.1]', '[::1', 'a:b'])(
-    'refuses %j',
-    (host) => {
-      expect(() => checkHostSyntax(host)).toThrow(AppError);
-      try {
-        checkHostSyntax(host);
-      } catch (e) {
-        expect((e as AppError).code).toBe('HostNotAllowed');
-        expect((e as AppError).status).toBe(400);
-      }
-    },
-  );
+  it.each([
+    '/tmp',
+    '/var/run/postgresql',
+    'db#evil.example',
+    'user@host',
+    'a/b',
+    'x?y',
+    'a\\b',
+    'a b',
+    'tab\there',
+    '',
+    '[127.0.0.1]',
+    '[::1',
+    'a:b',
+  ])('refuses %j', (host) => {
+    expect(() => checkHostSyntax(host)).toThrow(AppError);
+    try {
+      checkHostSyntax(host);
+    } catch (e) {
+      expect((e as AppError).code).toBe('HostNotAllowed');
+      expect((e as AppError).status).toBe(400);
+    }
+  });
 
   it('accepts names and IP literals, strips IPv6 brackets', () => {
     expect(checkHostSyntax('db.example.com')).toBe('db.example.com');
@@ -83,10 +94,26 @@ describe('address policy', () => {
   );
 
   it('any allows loopback and private but never metadata, unspecified or multicast', () => {
-    for (const ip of ['127.0.0.1', '10.0.0.1', '192.168.0.10', '::1', '::ffff:127.0.0.1', 'fd12::1', '8.8.8.8']) {
+    for (const ip of [
+      '127.0.0.1',
+      '10.0.0.1',
+      '192.168.0.10',
+      '::1',
+      '::ffff:127.0.0.1',
+      'fd12::1',
+      '8.8.8.8',
+    ]) {
       expect([ip, isAddressAllowed(ip, 'any')]).toEqual([ip, true]);
     }
-    for (const ip of ['169.254.169.254', '::ffff:169.254.169.254', 'fe80::1', 'fd00:ec2::254', '0.0.0.0', '::', '224.0.0.1']) {
+    for (const ip of [
+      '169.254.169.254',
+      '::ffff:169.254.169.254',
+      'fe80::1',
+      'fd00:ec2::254',
+      '0.0.0.0',
+      '::',
+      '224.0.0.1',
+    ]) {
       expect([ip, isAddressAllowed(ip, 'any')]).toEqual([ip, false]);
     }
   });
@@ -131,7 +158,9 @@ describe('address policy', () => {
         const [a, b, c, d] = v4.split('.').map(Number) as [number, number, number, number];
         const hex = `::ffff:${((a << 8) | b).toString(16)}:${((c << 8) | d).toString(16)}`;
         const expected = isAddressAllowed(v4, policy);
-        return isAddressAllowed(`::ffff:${v4}`, policy) === expected && isAddressAllowed(hex, policy) === expected;
+        return (
+          isAddressAllowed(`::ffff:${v4}`, policy) === expected && isAddressAllowed(hex, policy) === expected
+        );
       }),
       { numRuns: 500 },
     );
@@ -216,7 +245,14 @@ describe('no packet reaches a refused address', () => {
   it.each(['127.0.0.1', 'localhost', '::ffff:127.0.0.1', '[::ffff:7f00:1]'])(
     'a connector to %s under public is refused before connecting',
     async (host) => {
-      const conn = { host, port, database: 'postgres', user: 'postgres', password: 'x', ssl: 'disable' as const };
+      const conn = {
+        host,
+        port,
+        database: 'postgres',
+        user: 'postgres',
+        password: 'x',
+        ssl: 'disable' as const,
+      };
       const err = await refusedWith(runReadOnlyQuery(conn, 'SELECT 1', { policy: 'public' }));
       expect(err.code).toBe('HostNotAllowed');
       expect(connections).toBe(0);

@@ -93,7 +93,10 @@ describe('connection failures are clear ConnectorErrors in bounded time', () => 
       expect(err.message).toMatch(/does not support TLS/);
     } else {
       // A server with TLS on this machine has a self-signed certificate: require works, verify-full does not.
-      const ok = await runReadOnlyQuery({ ...conn, ssl: 'require' }, 'SELECT ssl FROM pg_stat_ssl WHERE pid = pg_backend_pid()');
+      const ok = await runReadOnlyQuery(
+        { ...conn, ssl: 'require' },
+        'SELECT ssl FROM pg_stat_ssl WHERE pid = pg_backend_pid()',
+      );
       expect(ok.rows).toEqual([[true]]);
     }
     const strict = await failure(runReadOnlyQuery({ ...conn, ssl: 'verify-full' }, 'SELECT 1'));

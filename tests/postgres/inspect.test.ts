@@ -129,7 +129,11 @@ describe('inspectSchema as a superuser', () => {
     expect(note).toMatchObject({ unique: false, primary: false, method: 'btree' });
     expect(note.columns).toEqual([expect.stringMatching(/^lower\(\(?note\)?::text\)$/), 'qty']);
     expect(note.definition).toMatch(/^CREATE INDEX stock_note_idx ON shop\.stock/);
-    expect(idx.find((i) => i.name === 'stock_pkey')).toMatchObject({ columns: ['id'], unique: true, primary: true });
+    expect(idx.find((i) => i.name === 'stock_pkey')).toMatchObject({
+      columns: ['id'],
+      unique: true,
+      primary: true,
+    });
   });
 
   it('gives row estimates: null when never analyzed, the partitions sum for a partitioned table', () => {

@@ -125,7 +125,9 @@ describe('results', () => {
     expect(r.truncated).toBe(true);
     expect(r.rows[9_999]).toEqual([10_000]);
     expect(ms).toBeLessThan(10_000); // without the cursor this would stream 10^8 rows
-    console.log(`generate_series(1, 1e8) capped at 10,000 rows in ${ms} ms, heap +${((process.memoryUsage().heapUsed - heapBefore) / 1e6).toFixed(1)} MB`);
+    console.log(
+      `generate_series(1, 1e8) capped at 10,000 rows in ${ms} ms, heap +${((process.memoryUsage().heapUsed - heapBefore) / 1e6).toFixed(1)} MB`,
+    );
   });
 
   it('returns no columns for a statement without a result set', async () => {
@@ -163,9 +165,13 @@ describe('writes are refused and nothing changes', () => {
 
   it('leaves the table, its rows and the sequence intact', async () => {
     expect(await rowsOfT()).toBe(5);
-    const seq = await db.query<{ last_value: string; is_called: boolean }>('SELECT last_value, is_called FROM s');
+    const seq = await db.query<{ last_value: string; is_called: boolean }>(
+      'SELECT last_value, is_called FROM s',
+    );
     expect(seq.rows[0]).toEqual({ last_value: '1', is_called: false });
-    const cols = await db.query(`SELECT 1 FROM pg_attribute WHERE attrelid = 't'::regclass AND attname = 'z'`);
+    const cols = await db.query(
+      `SELECT 1 FROM pg_attribute WHERE attrelid = 't'::regclass AND attname = 'z'`,
+    );
     expect(cols.rowCount).toBe(0);
   });
 
@@ -214,7 +220,9 @@ describe('timeouts and session state', () => {
     expect(Date.now() - started).toBeLessThan(5_000);
     // The server-side session is gone too (no backend left running the sleep).
     await new Promise((r) => setTimeout(r, 300));
-    const left = await db.query(`SELECT 1 FROM pg_stat_activity WHERE query = 'SELECT pg_sleep(20)' AND state = 'active'`);
+    const left = await db.query(
+      `SELECT 1 FROM pg_stat_activity WHERE query = 'SELECT pg_sleep(20)' AND state = 'active'`,
+    );
     expect(left.rowCount).toBe(0);
   });
 
@@ -252,7 +260,9 @@ describe('timeouts and session state', () => {
 
 describe('explain', () => {
   it('returns the JSON plan without running the statement', async () => {
-    const plan = (await explainQuery(conn, 'SELECT * FROM t WHERE id = 1')) as { Plan: { 'Node Type': string } }[];
+    const plan = (await explainQuery(conn, 'SELECT * FROM t WHERE id = 1')) as {
+      Plan: { 'Node Type': string };
+    }[];
     expect(Array.isArray(plan)).toBe(true);
     expect(plan[0]!.Plan['Node Type']).toEqual(expect.any(String));
     await explainQuery(conn, 'DELETE FROM t');

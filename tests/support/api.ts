@@ -8,8 +8,8 @@ import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import type { StreamifyHandler } from 'aws-lambda';
-import { installLambdaGlobals } from '../../lib/local/lambda-runtime';
-import { createShimServer } from '../../lib/local/shim-server';
+import { installLambdaGlobals } from '../../lib/local/lambda-runtime.js';
+import { createShimServer } from '../../lib/local/shim-server.js';
 
 export interface ApiResponse {
   status: number;
@@ -54,11 +54,11 @@ export async function startTestApi(options: StartOptions = {}): Promise<TestApi>
 
   let stopServices: (() => Promise<void>) | undefined;
   if (options.store !== false) {
-    const { startLocalServices } = await import('../../lib/local/services');
+    const { startLocalServices } = await import('../../lib/local/services.js');
     const services = await startLocalServices({ sample: false, inMemory: true });
     stopServices = services.stop;
   }
-  const handler = options.handler ?? (await import('../../handlers/api')).handler;
+  const handler = options.handler ?? (await import('../../handlers/api.js')).handler;
   const server: Server = createShimServer({ handler, timeoutMs: options.timeoutMs ?? 60_000 });
   await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
   const url = `http://127.0.0.1:${(server.address() as AddressInfo).port}`;

@@ -9,8 +9,9 @@ import { join } from 'node:path';
 
 // Jest loads global setup outside its module map (no `.js` → `.ts` mapping), so require the module without suffix.
 type EmbeddedPostgresModule = typeof import('../../lib/local/embedded-postgres.js');
-// eslint-disable-next-line @typescript-eslint/no-require-imports
-const loadEmbedded = (): EmbeddedPostgresModule => require('../../lib/local/embedded-postgres') as EmbeddedPostgresModule;
+const loadEmbedded = (): EmbeddedPostgresModule =>
+  // eslint-disable-next-line @typescript-eslint/no-require-imports
+  require('../../lib/local/embedded-postgres') as EmbeddedPostgresModule;
 
 export interface GlobalPostgres {
   stop(): Promise<void>;
@@ -28,7 +29,11 @@ export default async function globalSetup(): Promise<void> {
   }
   const dir = await mkdtemp(join(tmpdir(), 'semaia-test-pg-'));
   try {
-    const server = await loadEmbedded().startEmbeddedPostgres({ dir, password: 'semaia-test', persistent: false });
+    const server = await loadEmbedded().startEmbeddedPostgres({
+      dir,
+      password: 'semaia-test',
+      persistent: false,
+    });
     process.env.TEST_PG_URL = server.url;
     process.env.TEST_PG_EMBEDDED = '1';
     globalThis.__semaiaTestPostgres = {

@@ -23,14 +23,19 @@ export interface TestDatabase {
 /** Superuser URL of the run's server. */
 export function testPgUrl(): string {
   const url = process.env.TEST_PG_URL;
-  if (!url) throw new Error('TEST_PG_URL is not set: run the tests through jest (tests/support/global-setup.ts)');
+  if (!url)
+    throw new Error('TEST_PG_URL is not set: run the tests through jest (tests/support/global-setup.ts)');
   return url;
 }
 
 /** True when the server is the embedded one (it checks passwords; an external server may use trust auth). */
 export const usingEmbeddedPostgres = (): boolean => process.env.TEST_PG_EMBEDDED === '1';
 
-export function urlWithDatabase(url: string, database: string, user?: { name: string; password: string }): string {
+export function urlWithDatabase(
+  url: string,
+  database: string,
+  user?: { name: string; password: string },
+): string {
   const u = new URL(url);
   u.pathname = '/' + encodeURIComponent(database);
   if (user) {
@@ -54,7 +59,10 @@ async function withServerClient<T>(fn: (client: pg.Client) => Promise<T>): Promi
 }
 
 export async function createTestDatabase(prefix: string): Promise<TestDatabase> {
-  const name = `t_${prefix.toLowerCase().replace(/[^a-z0-9_]/g, '_').slice(0, 30)}_${suffix()}`;
+  const name = `t_${prefix
+    .toLowerCase()
+    .replace(/[^a-z0-9_]/g, '_')
+    .slice(0, 30)}_${suffix()}`;
   await withServerClient((c) => c.query(`CREATE DATABASE ${ident(name)}`));
   const url = urlWithDatabase(testPgUrl(), name);
   const admin = new pg.Client({ connectionString: url });
@@ -68,7 +76,10 @@ export async function createTestDatabase(prefix: string): Promise<TestDatabase> 
     admin,
     query: (sql, values) => admin.query(sql, values as unknown[]),
     async createRole(rolePrefix, password) {
-      const role = `${rolePrefix.toLowerCase().replace(/[^a-z0-9_]/g, '_').slice(0, 30)}_${suffix()}`;
+      const role = `${rolePrefix
+        .toLowerCase()
+        .replace(/[^a-z0-9_]/g, '_')
+        .slice(0, 30)}_${suffix()}`;
       roles.push(role);
       await admin.query(`CREATE ROLE ${ident(role)} LOGIN PASSWORD '${password.replace(/'/g, "''")}'`);
       return { name: role, url: urlWithDatabase(testPgUrl(), name, { name: role, password }) };

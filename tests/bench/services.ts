@@ -1,0 +1,119 @@
+/**
+ * The services the HTTP benchmarks share, started once per `npm run bench` and stopped by run.ts:
+ * a PostgreSQL server (PG_URL if set, else an embedded one in a temp dir), the scripted Gemini server,
+ * and the real API behind the local shim (tests/support/api.ts: in-memory dynalite, real handler) with a
+ * connector pointing at a fresh database.
+ */
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import pg from 'pg';
+import { startTestApi, type TestApi } from '../support/api.js';
+import { startScriptedGemini, type ScriptedGemini } from '../support/scripted-gemini.js';
+
+export interface BenchServices {
+  api: TestApi;
+  gemini: ScriptedGemini;
+  /** Superuser URL of the server. */
+  pgUrl: string;
+  /** Id of a connector (user `bench-user`) on a small database with one table. */
+  connectorId: string;
+  /** Creates a fresh database and returns its superuser URL (dropped at stop). */
+  createDatabase(prefix: string): Promise<string>;
+}
+
+let started: Promise<BenchServices> | undefined;
+const stops: Array<() => Promise<void>> = [];
+
+export const BENCH_USER = 'bench-user';
+
+function withDatabase(url: string, name: string): string {
+  const u = new URL(url);
+  u.pathname = `/${name}`;
+  return u.toString();
+}
+
+async function startPostgres(): Promise<string> {
+  if (process.env.PG_URL) return process.env.PG_URL;
+  const { startEmbeddedPostgres } = await import('../../lib/local/embedded-postgres.js');
+  const dir = mkdtempSync(join(tmpdir(), 'semaia-bench-pg-'));
+  const server = await startEmbeddedPostgres({ dir, password: 'semaia-bench', persistent: false });
+  stops.push(async () => {
+    await server.stop();
+    rmSync(dir, { recursive: true, force: true });
+  });
+  return server.url;
+}
+
+async function admin<T>(url: string, fn: (c: pg.Client) => Promise<T>): Promise<T> {
+  const client = new pg.Client({ connectionString: url });
+  await client.connect();
+  try {
+    return await fn(client);
+  } finally {
+    await client.end();
+  }
+}
+
+export function benchServices(): Promise<BenchServices> {
+  started ??= (async () => {
+    const pgUrl = await startPostgres();
+    const databases: string[] = [];
+    stops.push(() =>
+      admin(pgUrl, async (c) => {
+        for (const db of databases) await c.query(`DROP DATABASE IF EXISTS "${db}" WITH (FORCE)`);
+      }),
+    );
+    const createDatabase = async (prefix: string) => {
+      const name = `bench_${prefix}_${process.pid}_${databases.length}`;
+      await admin(pgUrl, (c) => c.query(`CREATE DATABASE "${name}"`));
+      databases.push(name);
+      return withDatabase(pgUrl, name);
+    };
+
+    const gemini = await startScriptedGemini({ fallback: 'echo' });
+    stops.push(() => gemini.close());
+    // A fresh in-memory store for the benchmarks, whatever an earlier part pointed the store at.
+    delete process.env.DYNAMODB_ENDPOINT;
+    const { resetDocumentClient } = await import('../../lib/store/client.js');
+    resetDocumentClient();
+    const api = await startTestApi({
+      env: {
+        GEMINI_API_KEY: 'bench-key',
+        GEMINI_BASE_URL: gemini.url,
+        MODEL_RETRY_BASE_MS: '20',
+        TABLE_NAME: 'semaia-bench',
+      },
+      timeoutMs: 120_000,
+    });
+    stops.push(() => api.close());
+
+    const dbUrl = await createDatabase('items');
+    await admin(dbUrl, (c) =>
+      c.query(`CREATE TABLE items (id int PRIMARY KEY, label text); INSERT INTO items VALUES (1, 'one'), (2, 'two')`),
+    );
+    const u = new URL(dbUrl);
+    const created = await api.request('POST', '/connectors', {
+      user: BENCH_USER,
+      body: {
+        name: 'Bench items',
+        host: u.hostname,
+        port: Number(u.port || 5432),
+        database: u.pathname.slice(1),
+        user: decodeURIComponent(u.username),
+        password: decodeURIComponent(u.password),
+        ssl: 'disable',
+      },
+    });
+    if (created.status !== 201) throw new Error(`creating the connector failed: ${created.status} ${created.text}`);
+    return { api, gemini, pgUrl, connectorId: created.json.connector.id as string, createDatabase };
+  })();
+  return started;
+}
+
+/** Stops whatever benchServices() started (in reverse order). */
+export async function stopBenchServices(): Promise<void> {
+  for (const stop of stops.reverse()) await stop().catch(() => undefined);
+  stops.length = 0;
+  started = undefined;
+}
