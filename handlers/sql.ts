@@ -3,7 +3,7 @@
  * POST /connectors/{id}/query {sql, limit?} — one read-only statement, rows as arrays aligned with columns.
  * Both load `pg`; only these routes import this module.
  */
-import { z } from 'zod';
+import * as z from 'zod/mini';
 import { config } from '../lib/config.js';
 import { parseBody } from '../lib/http/body.js';
 import { json, type RouteContext, type RouteHandler } from '../lib/http/types.js';
@@ -14,8 +14,8 @@ import { getConnectionConfig } from '../lib/store/connectors.js';
 export const MAX_SQL_CHARS = 100_000;
 
 const queryBody = z.object({
-  sql: z.string().trim().min(1, 'must not be empty').max(MAX_SQL_CHARS),
-  limit: z.number().int().min(1).max(MAX_ROW_LIMIT).optional(),
+  sql: z.string().check(z.trim(), z.minLength(1, 'must not be empty'), z.maxLength(MAX_SQL_CHARS)),
+  limit: z.optional(z.int().check(z.minimum(1), z.maximum(MAX_ROW_LIMIT))),
 });
 
 /** The statement must end before the function does: leave time to write the response. */

@@ -8,6 +8,7 @@ import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import pg from 'pg';
+import { installLambdaGlobals } from '../../lib/local/lambda-runtime.js';
 import { startTestApi, type TestApi } from '../support/api.js';
 import { startScriptedGemini, type ScriptedGemini } from '../support/scripted-gemini.js';
 
@@ -71,6 +72,8 @@ export function benchServices(): Promise<BenchServices> {
       return withDatabase(pgUrl, name);
     };
 
+    // Before tests/support/api.ts loads the handler (its own call resolves the module differently under tsx).
+    installLambdaGlobals();
     const gemini = await startScriptedGemini({ fallback: 'echo' });
     stops.push(() => gemini.close());
     // A fresh in-memory store for the benchmarks, whatever an earlier part pointed the store at.
