@@ -17,6 +17,8 @@ async function main(): Promise<void> {
   }
   const event = JSON.parse(readFileSync(file, 'utf8')) as unknown;
   installLambdaGlobals();
+  // Local runs may use Node 20; deployments use nodejs22.x, so the SDK's Node-version notice is noise here.
+  process.env.AWS_SDK_JS_NODE_VERSION_SUPPORT_WARNING_DISABLED ??= 'true';
   process.env.LOG_LEVEL ??= 'silent';
   const services = await startLocalServices({ sample: process.argv.includes('--sample') });
   const { handler } = await import('../../handlers/api.js');

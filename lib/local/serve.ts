@@ -12,6 +12,8 @@ import { startLocalServices } from './services.js';
 
 async function main(): Promise<void> {
   installLambdaGlobals();
+  // Local runs may use Node 20; deployments use nodejs22.x, so the SDK's Node-version notice is noise here.
+  process.env.AWS_SDK_JS_NODE_VERSION_SUPPORT_WARNING_DISABLED ??= 'true';
   const say = (m: string) => process.stdout.write(`[semaia] ${m}\n`);
   const services = await startLocalServices({ sample: process.env.SEMAIA_SAMPLE !== 'off', log: say });
 

@@ -22,6 +22,8 @@ declare global {
 }
 
 export default async function globalSetup(): Promise<void> {
+  // Tests run on Node 20 here (the function deploys on 22+): the SDK's version notice is noise in test output.
+  process.env.AWS_SDK_JS_NODE_VERSION_SUPPORT_WARNING_DISABLED ??= 'true';
   if (process.env.PG_URL) {
     process.env.TEST_PG_URL = process.env.PG_URL;
     process.env.TEST_PG_EMBEDDED = '';
