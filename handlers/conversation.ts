@@ -312,9 +312,10 @@ export const createChat: RouteHandler = async (ctx) => {
   const connector = await getConnector(uid, connectorId);
   const { idem, replay: earlier } = await claim(ctx, 'chats.create', { connectorId, ...body });
   if (earlier) return replay(ctx, earlier);
+  let chat: Chat | undefined;
   try {
     const conn = await getConnectionConfig(uid, connectorId);
-    const chat = await chats.createChat(uid, { connectorId, title: body.title ?? deriveTitle(body.message) });
+    chat = await chats.createChat(uid, { connectorId, title: body.title ?? deriveTitle(body.message) });
     const userMessage = await storeUserMessage(uid, chat.id, body.message);
     ctx.log.info('chat created', { chatId: chat.id, connectorId });
     const conversation: Conversation = {
@@ -328,6 +329,12 @@ export const createChat: RouteHandler = async (ctx) => {
     };
     return sse((stream) => converse(stream, conversation));
   } catch (err) {
+    // A chat without its first message would be half-written data: take it back.
+    if (chat) {
+      await chats
+        .deleteChat(uid, chat.id)
+        .catch((e: unknown) => ctx.log.error('could not remove a half-created chat', e));
+    }
     await release(ctx, idem);
     throw err;
   }

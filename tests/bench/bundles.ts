@@ -2,6 +2,7 @@
  * Builds what the cold-start and per-request benchmarks run in fresh `node` processes, into .tmp/bench/:
  *   - api/        the real API bundle, built by lib/build/build.ts `buildApi` (the production options);
  *   - runtime.mjs lib/local/lambda-runtime.ts (the `awslambda` global and the in-memory response stream);
+ *   - shim.mjs    lib/local/shim-server.ts (serves the built API over HTTP in a child process);
  *   - ref-dynamo/ a reference handler holding only the DynamoDB document client (one Query per request);
  *   - ref-eager/  the same handler, but importing every dependency of the API at start.
  * The references use the same esbuild options as lib/build/build.ts (esm, node22, minify, bundle).
@@ -17,6 +18,8 @@ export interface Bundles {
   api: string;
   apiMetafile: Metafile;
   runtime: string;
+  /** lib/local/shim-server.ts (the node:http shim), for a child process serving the built API. */
+  shim: string;
   refDynamo: string;
   refEager: string;
 }
@@ -100,8 +103,10 @@ export function ensureBundles(): Promise<Bundles> {
       entryPoints: [resolve('lib/local/lambda-runtime.ts')],
       outfile: runtime,
     });
+    const shim = resolve(BENCH_DIR, 'shim.mjs');
+    await build({ ...COMMON, entryPoints: [resolve('lib/local/shim-server.ts')], outfile: shim });
     const [refDynamo, refEager] = await Promise.all([buildRef('ref-dynamo', REF_DYNAMO), buildRef('ref-eager', REF_EAGER)]);
-    return { api: resolve(apiDir, 'index.mjs'), apiMetafile, runtime, refDynamo, refEager };
+    return { api: resolve(apiDir, 'index.mjs'), apiMetafile, runtime, shim, refDynamo, refEager };
   })();
   return built;
 }

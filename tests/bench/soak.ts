@@ -4,11 +4,13 @@
  *     one user and one assistant message per chat (no reply lost, none stored twice);
  *   - open file descriptors (/proc/self/fd: the shim, the client and dynalite all live in this process)
  *     come back to the baseline once keep-alive sockets idle out;
- *   - resident memory growth over 10,000 JSON requests after a warm-up, with forced GC.
+ *   - resident memory growth over 10,000 JSON requests after a warm-up, with forced GC, of the built API
+ *     alone in its own process (tests/bench/serve-child.mjs; the store and the load generator stay here).
  */
+import { fork } from 'node:child_process';
 import { readdirSync } from 'node:fs';
-import { setFlagsFromString } from 'node:v8';
-import { runInNewContext } from 'node:vm';
+import { resolve } from 'node:path';
+import { ensureBundles } from './bundles.js';
 import { readSse } from '../support/sse-client.js';
 import { benchServices, BENCH_USER } from './services.js';
 import { mb, median, round, settle } from './stats.js';
@@ -17,14 +19,6 @@ import { check, info, type Row } from './table.js';
 const PART = 'soak';
 
 const openFds = (): number => readdirSync('/proc/self/fd').length;
-
-/** A gc() even without --expose-gc (the flag can be set at run time; a new context exposes the function). */
-function forceGc(): () => void {
-  const existing = (globalThis as { gc?: () => void }).gc;
-  if (existing) return existing;
-  setFlagsFromString('--expose-gc');
-  return runInNewContext('gc') as () => void;
-}
 
 async function concurrentChats(n: number): Promise<{ rows: Row[]; fdBaseline: number }> {
   const { api, gemini, connectorId } = await benchServices();
@@ -85,40 +79,93 @@ async function concurrentChats(n: number): Promise<{ rows: Row[]; fdBaseline: nu
   };
 }
 
-async function memoryGrowth(requests: number): Promise<Row[]> {
-  const { api } = await benchServices();
-  const gc = forceGc();
-  const paths = ['/chats', '/chats?limit=5', '/health', '/connectors'];
-  const run = async (count: number, latencies?: number[]) => {
-    const concurrency = 10;
-    let next = 0;
-    await Promise.all(
-      Array.from({ length: concurrency }, async () => {
-        while (next < count) {
-          const path = paths[next++ % paths.length]!;
-          const t = performance.now();
-          const res = await api.request('GET', path, { user: BENCH_USER });
-          if (res.status !== 200) throw new Error(`GET ${path}: HTTP ${res.status}`);
-          latencies?.push(performance.now() - t);
+interface ServeChild {
+  url: string;
+  memory(): Promise<NodeJS.MemoryUsage>;
+  stop(): Promise<void>;
+}
+
+/** Starts the built API behind the shim in its own process (tests/bench/serve-child.mjs). */
+async function startServeChild(): Promise<ServeChild> {
+  const bundles = await ensureBundles();
+  const { LOG_LEVEL: _quiet, ...env } = process.env;
+  const child = fork(resolve('tests/bench/serve-child.mjs'), [bundles.runtime, bundles.shim, bundles.api], {
+    execArgv: ['--expose-gc'],
+    env: { ...env, NODE_OPTIONS: '' },
+    stdio: ['ignore', 'ignore', 'inherit', 'ipc'], // its log lines go to /dev/null, as cheap as Lambda's
+  });
+  const nextMessage = <T>(key: string) =>
+    new Promise<T>((resolveMsg, reject) => {
+      const onMessage = (m: Record<string, unknown>) => {
+        if (key in m) {
+          child.off('message', onMessage);
+          resolveMsg(m[key] as T);
         }
+      };
+      child.on('message', onMessage);
+      child.once('exit', (code) => reject(new Error(`serve child exited with ${code}`)));
+    });
+  const port = await nextMessage<number>('port');
+  return {
+    url: `http://127.0.0.1:${port}`,
+    memory: () => {
+      const p = nextMessage<NodeJS.MemoryUsage>('mem');
+      child.send('mem');
+      return p;
+    },
+    stop: () =>
+      new Promise<void>((done) => {
+        if (child.exitCode !== null) return done();
+        const timer = setTimeout(() => child.kill('SIGKILL'), 5_000);
+        child.once('exit', () => {
+          clearTimeout(timer);
+          done();
+        });
+        child.send('exit');
       }),
-    );
   };
-  await run(1_000); // warm-up: JIT, caches, connection pools
-  gc();
-  await settle(100);
-  gc();
-  const before = process.memoryUsage();
-  const latencies: number[] = [];
-  await run(requests, latencies);
-  gc();
-  await settle(100);
-  gc();
-  const after = process.memoryUsage();
-  const growth = after.rss - before.rss;
-  return [
-    check(PART, `RSS growth over ${requests} JSON requests`, `${mb(growth)} MB`, '< 20 MB', growth < 20 * 1024 * 1024, `RSS ${mb(before.rss)} → ${mb(after.rss)} MB; heap ${mb(before.heapUsed)} → ${mb(after.heapUsed)} MB; median ${round(median(latencies), 2)} ms/req`),
-  ];
+}
+
+async function memoryGrowth(requests: number): Promise<Row[]> {
+  await benchServices(); // the store (dynalite in this process) and a connector for the user
+  const server = await startServeChild();
+  try {
+    const paths = ['/chats', '/chats?limit=5', '/health', '/connectors'];
+    const run = async (count: number, latencies?: number[]) => {
+      const concurrency = 10;
+      let next = 0;
+      await Promise.all(
+        Array.from({ length: concurrency }, async () => {
+          while (next < count) {
+            const path = paths[next++ % paths.length]!;
+            const t = performance.now();
+            const res = await fetch(server.url + path, { headers: { 'x-user-uid': BENCH_USER } });
+            await res.arrayBuffer();
+            if (res.status !== 200) throw new Error(`GET ${path}: HTTP ${res.status}`);
+            latencies?.push(performance.now() - t);
+          }
+        }),
+      );
+    };
+    await run(2_000); // warm-up: JIT, lazy chunks, SDK connection pool
+    const before = await server.memory();
+    const latencies: number[] = [];
+    await run(requests, latencies);
+    const after = await server.memory();
+    const growth = after.rss - before.rss;
+    return [
+      check(
+        PART,
+        `RSS growth over ${requests} JSON requests`,
+        `${mb(growth)} MB`,
+        '< 20 MB',
+        growth < 20 * 1024 * 1024,
+        `built API alone in a process: RSS ${mb(before.rss)} → ${mb(after.rss)} MB, heap ${mb(before.heapUsed)} → ${mb(after.heapUsed)} MB; median ${round(median(latencies), 2)} ms/req`,
+      ),
+    ];
+  } finally {
+    await server.stop();
+  }
 }
 
 export async function soak(opts: { streams?: number; requests?: number } = {}): Promise<Row[]> {

@@ -1,0 +1,27 @@
+// The built API alone in its own process, behind the local shim, as one Lambda container would hold it:
+// the store (dynalite) and the load generator stay in the parent, so this process's memory is the
+// function's. Talks to the parent over IPC: sends {port} when listening; answers 'mem' with
+// process.memoryUsage() after a forced GC (run with --expose-gc); exits on 'exit'.
+// Usage: node --expose-gc serve-child.mjs <runtime.mjs> <shim.mjs> <api index.mjs>
+import { pathToFileURL } from 'node:url';
+
+const [runtimeFile, shimFile, apiFile] = process.argv.slice(2);
+const { installLambdaGlobals } = await import(pathToFileURL(runtimeFile).href);
+installLambdaGlobals();
+const { createShimServer } = await import(pathToFileURL(shimFile).href);
+const { handler } = await import(pathToFileURL(apiFile).href);
+
+const server = createShimServer({ handler, timeoutMs: 60_000 });
+server.listen(0, '127.0.0.1', () => process.send({ port: server.address().port }));
+process.on('message', async (msg) => {
+  if (msg === 'mem') {
+    globalThis.gc?.();
+    await new Promise((r) => setTimeout(r, 50));
+    globalThis.gc?.();
+    process.send({ mem: process.memoryUsage() });
+  } else if (msg === 'exit') {
+    server.closeAllConnections();
+    server.close(() => process.exit(0));
+  }
+});
+process.on('disconnect', () => process.exit(0));
