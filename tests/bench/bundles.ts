@@ -22,6 +22,8 @@ export interface Bundles {
   shim: string;
   refDynamo: string;
   refEager: string;
+  /** A handler with no dependencies at all: the floor of the cold-start harness itself. */
+  refEmpty: string;
 }
 
 const COMMON: BuildOptions = {
@@ -79,6 +81,14 @@ import * as zod from 'zod';
 globalThis.__eager = [ddb, kms, ssm, genai, pg, Cursor, zod];
 ${REF_HANDLER}`;
 
+const REF_EMPTY = `
+export const handler = awslambda.streamifyResponse(async (event, stream) => {
+  const body = awslambda.HttpResponseStream.from(stream, { statusCode: 200, headers: { 'content-type': 'application/json' } });
+  body.write('{"ok":true}');
+  body.end();
+});
+`;
+
 let built: Promise<Bundles> | undefined;
 
 async function buildRef(name: string, source: string): Promise<string> {
@@ -105,8 +115,12 @@ export function ensureBundles(): Promise<Bundles> {
     });
     const shim = resolve(BENCH_DIR, 'shim.mjs');
     await build({ ...COMMON, entryPoints: [resolve('lib/local/shim-server.ts')], outfile: shim });
-    const [refDynamo, refEager] = await Promise.all([buildRef('ref-dynamo', REF_DYNAMO), buildRef('ref-eager', REF_EAGER)]);
-    return { api: resolve(apiDir, 'index.mjs'), apiMetafile, runtime, shim, refDynamo, refEager };
+    const [refDynamo, refEager, refEmpty] = await Promise.all([
+      buildRef('ref-dynamo', REF_DYNAMO),
+      buildRef('ref-eager', REF_EAGER),
+      buildRef('ref-empty', REF_EMPTY),
+    ]);
+    return { api: resolve(apiDir, 'index.mjs'), apiMetafile, runtime, shim, refDynamo, refEager, refEmpty };
   })();
   return built;
 }

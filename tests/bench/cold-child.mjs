@@ -4,6 +4,7 @@
 // Usage: node cold-child.mjs <bundle.mjs> <event.json> [<chunk.mjs to time after the request>]
 // Prints one JSON line on stderr: {status, importMs, requestMs, chunkMs?}.
 import { readFileSync } from 'node:fs';
+import { performance } from 'node:perf_hooks';
 import { Writable } from 'node:stream';
 import { pathToFileURL } from 'node:url';
 

@@ -20,7 +20,10 @@ const CHILD = resolve('tests/bench/cold-child.mjs');
 function writeEvents(): { health: string; chats: string } {
   const dir = resolve(BENCH_DIR, 'events');
   mkdirSync(dir, { recursive: true });
-  const base = JSON.parse(readFileSync(resolve('tests/events/function-url-health.json'), 'utf8')) as Record<string, any>;
+  const base = JSON.parse(readFileSync(resolve('tests/events/function-url-health.json'), 'utf8')) as Record<
+    string,
+    any
+  >;
   const chats = structuredClone(base);
   chats.rawPath = '/chats';
   chats.requestContext.http.path = '/chats';
@@ -34,7 +37,15 @@ function writeEvents(): { health: string; chats: string } {
 
 // ---- what the bundle loads, from the esbuild metafile ----
 
-const HEAVY = ['@google/genai', 'pg', 'pg-cursor', 'zod', '@aws-sdk/client-kms', '@aws-sdk/client-ssm', 'google-auth-library'];
+const HEAVY = [
+  '@google/genai',
+  'pg',
+  'pg-cursor',
+  'zod',
+  '@aws-sdk/client-kms',
+  '@aws-sdk/client-ssm',
+  'google-auth-library',
+];
 
 function packageOf(input: string): string | undefined {
   const m = /node_modules\/((?:@[^/]+\/)?[^/]+)/.exec(input);
@@ -107,7 +118,8 @@ async function measure(variants: Variant[], runs: number): Promise<Map<string, T
   for (let i = 0; i < runs; i++) {
     for (const v of variants) {
       const run = await runTimed(v.args, v.env);
-      if (run.code !== 0) throw new Error(`${v.name}: child exited with ${run.code}: ${run.stderr.slice(0, 500)}`);
+      if (run.code !== 0)
+        throw new Error(`${v.name}: child exited with ${run.code}: ${run.stderr.slice(0, 500)}`);
       results.get(v.name)!.push(run);
     }
   }
@@ -149,6 +161,7 @@ export async function coldStart(opts: { runs?: number } = {}): Promise<Row[]> {
     const genaiChunk = chunkWithInput(meta, '@google/genai/dist/node/index.mjs');
     const variants: Variant[] = [
       { name: 'node -e 0', args: ['-e', '0'], env: lambdaEnv },
+      { name: 'ref: empty handler', args: [CHILD, bundles.refEmpty, events.health], env: lambdaEnv },
       { name: 'GET /health', args: [CHILD, bundles.api, events.health], env: lambdaEnv },
       { name: 'GET /chats', args: [CHILD, bundles.api, events.chats], env: lambdaEnv },
       { name: 'ref: DynamoDB client only', args: [CHILD, bundles.refDynamo, events.chats], env: lambdaEnv },
@@ -175,20 +188,50 @@ export async function coldStart(opts: { runs?: number } = {}): Promise<Row[]> {
       return `import ${ms(median(r.map((x) => Number(x.importMs))))} + request ${ms(median(r.map((x) => Number(x.requestMs))))}`;
     };
 
+    const floor = med('ref: empty handler') - base;
     const rows: Row[] = [
       info(PART, 'node -e 0 (baseline)', ms(base), `median of ${runs} fresh processes`),
+      info(
+        PART,
+        'harness floor: empty handler, over baseline',
+        ms(floor),
+        'ESM child + stand-in runtime, no deps',
+      ),
       check(PART, 'GET /health over baseline', ms(health), '≤ 30 ms', health <= 30, split('GET /health')),
-      info(PART, 'ref: DynamoDB doc client only, over baseline', ms(refDynamo), split('ref: DynamoDB client only')),
+      info(
+        PART,
+        'ref: DynamoDB doc client only, over baseline',
+        ms(refDynamo),
+        split('ref: DynamoDB client only'),
+      ),
       info(PART, 'ref: eager bundle, over baseline', ms(refEager), split('ref: eager (all deps)')),
-      check(PART, 'GET /chats over baseline', ms(chats), `≤ ref + 15 = ${ms(refDynamo + 15)}`, chats <= refDynamo + 15, `${split('GET /chats')}; ${ms(chats - refDynamo)} vs ref`),
-      check(PART, 'GET /chats vs eager extra cost', `${round((chats / refEager) * 100, 0)}%`, '≤ 50% of eager', chats <= refEager / 2),
+      check(
+        PART,
+        'GET /chats over baseline',
+        ms(chats),
+        `≤ ref + 15 = ${ms(refDynamo + 15)}`,
+        chats <= refDynamo + 15,
+        `${split('GET /chats')}; ${ms(chats - refDynamo)} vs ref`,
+      ),
+      check(
+        PART,
+        'GET /chats vs eager extra cost',
+        `${round((chats / refEager) * 100, 0)}%`,
+        '≤ 50% of eager',
+        chats <= refEager / 2,
+      ),
     ];
 
     if (genaiChunk) {
       const chunkMs = median(results.get('model SDK chunk')!.map((r) => Number(r.report?.chunkMs ?? NaN)));
       const closure = describeClosure(meta, staticClosure(meta, genaiChunk));
       rows.push(
-        info(PART, 'model SDK first import (after GET /chats)', ms(chunkMs), `${rel(genaiChunk).replace(/^.*chunks\//, 'chunk ')}, ${closure.kb} KB closure`),
+        info(
+          PART,
+          'model SDK first import (after GET /chats)',
+          ms(chunkMs),
+          `${rel(genaiChunk).replace(/^.*chunks\//, 'chunk ')}, ${closure.kb} KB closure`,
+        ),
       );
     } else {
       rows.push(info(PART, 'model SDK chunk', 'not found', 'no output holds @google/genai'));
@@ -199,21 +242,40 @@ export async function coldStart(opts: { runs?: number } = {}): Promise<Row[]> {
     const indexClosure = staticClosure(meta, entry);
     const idx = describeClosure(meta, indexClosure);
     rows.push(
-      check(PART, 'index.mjs loads no heavy package', `${idx.kb} KB${idx.heavy.length ? `, ${idx.heavy.join(' ')}` : ''}`, 'none of genai/pg/zod/kms/ssm', idx.heavy.length === 0),
+      check(
+        PART,
+        'index.mjs loads no heavy package',
+        `${idx.kb} KB${idx.heavy.length ? `, ${idx.heavy.join(' ')}` : ''}`,
+        'none of genai/pg/zod/kms/ssm',
+        idx.heavy.length === 0,
+      ),
     );
     const chatsChunk = chunkWithInput(meta, 'handlers/chats.ts');
     if (chatsChunk) {
       const files = [...new Set([...indexClosure, ...staticClosure(meta, chatsChunk)])];
       const c = describeClosure(meta, files);
       rows.push(
-        check(PART, 'GET /chats loads no genai/pg/zod', `${c.kb} KB${c.heavy.length ? `, ${c.heavy.join(' ')}` : ''}`, 'DynamoDB client only', c.heavy.length === 0, largestInputs(meta, files, 3)),
+        check(
+          PART,
+          'GET /chats loads no genai/pg/zod',
+          `${c.kb} KB${c.heavy.length ? `, ${c.heavy.join(' ')}` : ''}`,
+          'DynamoDB client only',
+          c.heavy.length === 0,
+          largestInputs(meta, files, 3),
+        ),
       );
     }
     const conversation = chunkWithInput(meta, 'handlers/conversation.ts');
     if (conversation) {
       const c = describeClosure(meta, staticClosure(meta, conversation));
       rows.push(
-        check(PART, 'chat route chunk: model SDK not static', `${c.kb} KB${c.heavy.length ? `, ${c.heavy.join(' ')}` : ''}`, 'genai loaded on first use', !c.heavy.includes('@google/genai')),
+        check(
+          PART,
+          'chat route chunk: model SDK not static',
+          `${c.kb} KB${c.heavy.length ? `, ${c.heavy.join(' ')}` : ''}`,
+          'genai loaded on first use',
+          !c.heavy.includes('@google/genai'),
+        ),
       );
     }
     return rows;

@@ -28,6 +28,7 @@ app.get('/health', (c) =>
 );
 const hono = streamHandle(app);
 
+const { awslambda } = globalThis;
 const bare = awslambda.streamifyResponse(async (_event, stream) => {
   const out = awslambda.HttpResponseStream.from(stream, {
     statusCode: 200,
@@ -61,7 +62,11 @@ async function cpuPerRequest(handler) {
 
 const result = { ours: [], hono: [], bare: [] };
 for (let r = 0; r < rounds; r++) {
-  for (const [name, handler] of [['ours', ours], ['hono', hono], ['bare', bare]]) {
+  for (const [name, handler] of [
+    ['ours', ours],
+    ['hono', hono],
+    ['bare', bare],
+  ]) {
     result[name].push(await cpuPerRequest(handler));
   }
 }

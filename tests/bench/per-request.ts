@@ -24,7 +24,14 @@ export async function perRequest(opts: { requests?: number; rounds?: number } = 
 
   const { LOG_LEVEL: _quiet, ...env } = process.env;
   const run = await runTimed(
-    [resolve('tests/bench/per-request-child.mjs'), bundles.runtime, bundles.api, event, String(n), String(rounds)],
+    [
+      resolve('tests/bench/per-request-child.mjs'),
+      bundles.runtime,
+      bundles.api,
+      event,
+      String(n),
+      String(rounds),
+    ],
     { ...env, NODE_OPTIONS: '' },
     600_000,
   );
@@ -39,8 +46,25 @@ export async function perRequest(opts: { requests?: number; rounds?: number } = 
   const fmt = (us: number) => `${round(us / 1000, 3)} ms`;
   return [
     info(PART, 'Hono streamHandle, GET /health', `${fmt(hono)} CPU/req`, `best of ${rounds} × ${n} requests`),
-    info(PART, 'ours (built bundle), GET /health', `${fmt(ours)} CPU/req`, 'incl. one JSON log line per request'),
-    info(PART, 'floor: bare handler, same stream', `${fmt(bare)} CPU/req`, 'in-memory Lambda stream + prelude'),
-    check(PART, 'ours / Hono', `${round(ratio, 2)}×`, '≤ 0.25×', ratio <= 0.25, `above the floor: ${round(net, 2)}×`),
+    info(
+      PART,
+      'ours (built bundle), GET /health',
+      `${fmt(ours)} CPU/req`,
+      'incl. one JSON log line per request',
+    ),
+    info(
+      PART,
+      'floor: bare handler, same stream',
+      `${fmt(bare)} CPU/req`,
+      'in-memory Lambda stream + prelude',
+    ),
+    check(
+      PART,
+      'ours / Hono',
+      `${round(ratio, 2)}×`,
+      '≤ 0.25×',
+      ratio <= 0.25,
+      `above the floor: ${round(net, 2)}×`,
+    ),
   ];
 }

@@ -34,8 +34,17 @@ async function main(): Promise<void> {
     try {
       rows.push(...(await PARTS[name]!()));
     } catch (err) {
-      process.stderr.write(`[bench] ${name} failed: ${err instanceof Error ? (err.stack ?? err.message) : err}\n`);
-      rows.push({ part: name, name: 'failed to run', value: '—', target: '', verdict: 'MISS', note: String(err).slice(0, 80) });
+      process.stderr.write(
+        `[bench] ${name} failed: ${err instanceof Error ? (err.stack ?? err.message) : err}\n`,
+      );
+      rows.push({
+        part: name,
+        name: 'failed to run',
+        value: '—',
+        target: '',
+        verdict: 'MISS',
+        note: String(err).slice(0, 80),
+      });
     }
     process.stderr.write(`[bench] ${name} done in ${((Date.now() - t) / 1000).toFixed(1)} s\n`);
   }
@@ -47,7 +56,9 @@ async function main(): Promise<void> {
   const cpu = cpus();
   const machine = `${cpu.length} × ${cpu[0]?.model.trim() ?? 'cpu'}, node ${process.version}, ${process.platform}`;
   process.stdout.write(`\nSemaia benchmarks — ${machine}\n`);
-  process.stdout.write(`${renderTable(rows)}\n${summary(rows)}; total ${((Date.now() - started) / 1000).toFixed(0)} s\n`);
+  process.stdout.write(
+    `${renderTable(rows)}\n${summary(rows)}; total ${((Date.now() - started) / 1000).toFixed(0)} s\n`,
+  );
 }
 
 // A child that outlives a failed part must not keep the process (and CI) alive.
@@ -57,4 +68,3 @@ main()
     process.stderr.write(`${err instanceof Error ? (err.stack ?? err.message) : err}\n`);
     process.exit(1);
   });
-

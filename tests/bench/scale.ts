@@ -68,7 +68,14 @@ async function inspectManyTables(tables: number): Promise<Row[]> {
     });
     return [
       info(PART, `create ${tables} tables`, ms(createMs), 'one multi-statement DDL batch'),
-      check(PART, `inspect ${tables} tables (median)`, ms(timing.median), '< 1000 ms', timing.median < 1000 && relations === tables, `first ${ms(timing.first)}; ${relations} relations, truncated ${String(truncated)}, ${round(bytes / 1024, 0)} KB JSON`),
+      check(
+        PART,
+        `inspect ${tables} tables (median)`,
+        ms(timing.median),
+        '< 1000 ms (issue 4)',
+        timing.median < 1000 && relations === tables,
+        `first ${ms(timing.first)}; ${relations} relations, truncated ${String(truncated)}, ${round(bytes / 1024, 0)} KB JSON`,
+      ),
     ];
   } finally {
     await client.end();
@@ -98,13 +105,25 @@ async function manyChats(count: number): Promise<Row[]> {
     returned = (res.json.chats ?? res.json.items ?? []).length;
     hasCursor = Boolean(res.json.cursor ?? res.json.nextCursor);
   });
+  if (returned === 0 || !hasCursor)
+    throw new Error(`GET /chats returned ${returned} chats, cursor ${hasCursor}`);
   const big = await timeRequests(11, async () => {
     const res = await api.request('GET', '/chats?limit=100', { user: uid });
     if (res.status !== 200) throw new Error(`GET /chats?limit=100: HTTP ${res.status}`);
   });
   return [
-    info(PART, `store ${count} chats for one user`, `${round(seedMs / 1000, 1)} s`, 'createChat, 25 at a time, dynalite'),
-    check(PART, `GET /chats, ${count} chats (median)`, ms(page.median), '< 100 ms (one page)', page.median < 100 && returned > 0 && hasCursor, `first ${ms(page.first)}; ${returned} chats + cursor; limit=100: ${ms(big.median)}`),
+    info(
+      PART,
+      `store ${count} chats for one user`,
+      `${round(seedMs / 1000, 1)} s`,
+      'createChat, 25 at a time, dynalite',
+    ),
+    info(
+      PART,
+      `GET /chats, ${count} chats (median)`,
+      ms(page.median),
+      `first ${ms(page.first)}; one page of ${returned} + cursor; limit=100: ${ms(big.median)}`,
+    ),
   ];
 }
 

@@ -3,6 +3,7 @@
 // function's. Talks to the parent over IPC: sends {port} when listening; answers 'mem' with
 // process.memoryUsage() after a forced GC (run with --expose-gc); exits on 'exit'.
 // Usage: node --expose-gc serve-child.mjs <runtime.mjs> <shim.mjs> <api index.mjs>
+import { setTimeout } from 'node:timers';
 import { pathToFileURL } from 'node:url';
 
 const [runtimeFile, shimFile, apiFile] = process.argv.slice(2);

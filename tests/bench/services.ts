@@ -8,7 +8,7 @@ import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import pg from 'pg';
-import { installLambdaGlobals } from '../../lib/local/lambda-runtime.js';
+import { ensureLambdaGlobals } from './lambda-globals.js';
 import { startTestApi, type TestApi } from '../support/api.js';
 import { startScriptedGemini, type ScriptedGemini } from '../support/scripted-gemini.js';
 
@@ -72,8 +72,8 @@ export function benchServices(): Promise<BenchServices> {
       return withDatabase(pgUrl, name);
     };
 
-    // Before tests/support/api.ts loads the handler (its own call resolves the module differently under tsx).
-    installLambdaGlobals();
+    // Before tests/support/api.ts loads the handler (see lambda-globals.ts for why its own call is not enough).
+    ensureLambdaGlobals();
     const gemini = await startScriptedGemini({ fallback: 'echo' });
     stops.push(() => gemini.close());
     // A fresh in-memory store for the benchmarks, whatever an earlier part pointed the store at.
@@ -93,7 +93,9 @@ export function benchServices(): Promise<BenchServices> {
 
     const dbUrl = await createDatabase('items');
     await admin(dbUrl, (c) =>
-      c.query(`CREATE TABLE items (id int PRIMARY KEY, label text); INSERT INTO items VALUES (1, 'one'), (2, 'two')`),
+      c.query(
+        `CREATE TABLE items (id int PRIMARY KEY, label text); INSERT INTO items VALUES (1, 'one'), (2, 'two')`,
+      ),
     );
     const u = new URL(dbUrl);
     const created = await api.request('POST', '/connectors', {
@@ -108,7 +110,8 @@ export function benchServices(): Promise<BenchServices> {
         ssl: 'disable',
       },
     });
-    if (created.status !== 201) throw new Error(`creating the connector failed: ${created.status} ${created.text}`);
+    if (created.status !== 201)
+      throw new Error(`creating the connector failed: ${created.status} ${created.text}`);
     return { api, gemini, pgUrl, connectorId: created.json.connector.id as string, createDatabase };
   })();
   return started;

@@ -24,11 +24,18 @@ async function concurrentChats(n: number): Promise<{ rows: Row[]; fdBaseline: nu
   const { api, gemini, connectorId } = await benchServices();
   // Warm-up: loads the model route and caches the connector's schema, so the burst measures streaming.
   gemini.script({ chunks: ['warm ', 'up'] });
-  await readSse(await api.fetch('POST', `/connectors/${connectorId}/chats`, { user: BENCH_USER, body: { message: 'warm-up' } }));
+  await readSse(
+    await api.fetch('POST', `/connectors/${connectorId}/chats`, {
+      user: BENCH_USER,
+      body: { message: 'warm-up' },
+    }),
+  );
   await settle(6_000); // keep-alive sockets of the warm-up idle out
   const fdBaseline = openFds();
 
-  gemini.script(...Array.from({ length: n }, (_, i) => ({ chunks: [`reply `, `to `, `stream `, `${i}`], delayMs: 10 })));
+  gemini.script(
+    ...Array.from({ length: n }, (_, i) => ({ chunks: [`reply `, `to `, `stream `, `${i}`], delayMs: 10 })),
+  );
   const started = performance.now();
   const outcomes = await Promise.all(
     Array.from({ length: n }, async (_, i) => {
@@ -39,8 +46,12 @@ async function concurrentChats(n: number): Promise<{ rows: Row[]; fdBaseline: nu
       if (res.status !== 200) return { ok: false, chatId: undefined, why: `HTTP ${res.status}` };
       const { events } = await readSse(res);
       const kinds = events.map((e) => e.event);
-      const chatId = (events.find((e) => e.event === 'chat')?.json as { chatId?: string } | undefined)?.chatId;
-      const ok = kinds.includes('stored') && kinds[kinds.length - 1] === 'done' && kinds.indexOf('stored') < kinds.length - 1;
+      const chatId = (events.find((e) => e.event === 'chat')?.json as { chatId?: string } | undefined)
+        ?.chatId;
+      const ok =
+        kinds.includes('stored') &&
+        kinds[kinds.length - 1] === 'done' &&
+        kinds.indexOf('stored') < kinds.length - 1;
       return { ok, chatId, why: ok ? '' : kinds.join(',') };
     }),
   );
@@ -54,7 +65,11 @@ async function concurrentChats(n: number): Promise<{ rows: Row[]; fdBaseline: nu
     if (!o.chatId) continue;
     const chat = await api.request('GET', `/chats/${o.chatId}`, { user: BENCH_USER });
     const roles = ((chat.json?.messages ?? []) as { role: string }[]).map((m) => m.role);
-    if (roles.length === 2 && roles.filter((r) => r === 'user').length === 1 && roles.filter((r) => r === 'assistant').length === 1) {
+    if (
+      roles.length === 2 &&
+      roles.filter((r) => r === 'user').length === 1 &&
+      roles.filter((r) => r === 'assistant').length === 1
+    ) {
       exactlyOnce++;
     } else if (problems.length < 3) problems.push(`${o.chatId}: ${roles.join(',')}`);
   }
@@ -72,9 +87,29 @@ async function concurrentChats(n: number): Promise<{ rows: Row[]; fdBaseline: nu
   return {
     fdBaseline,
     rows: [
-      check(PART, `${n} concurrent chat streams complete`, `${completed}/${n}`, `${n}/${n}`, completed === n, `${round(elapsed / 1000, 1)} s wall${firstProblem ? `; ${firstProblem}` : ''}`),
-      check(PART, 'replies stored exactly once', `${exactlyOnce}/${n}`, `${n}/${n} (1 user + 1 assistant)`, exactlyOnce === n, problems.join('; ')),
-      check(PART, 'open fds back to baseline', `${fdsAfter} (peak ${peakFds})`, `≤ ${fdBaseline} (baseline)`, fdsAfter <= fdBaseline),
+      check(
+        PART,
+        `${n} concurrent chat streams complete`,
+        `${completed}/${n}`,
+        `${n}/${n}`,
+        completed === n,
+        `${round(elapsed / 1000, 1)} s wall${firstProblem ? `; ${firstProblem}` : ''}`,
+      ),
+      check(
+        PART,
+        'replies stored exactly once',
+        `${exactlyOnce}/${n}`,
+        `${n}/${n} (1 user + 1 assistant)`,
+        exactlyOnce === n,
+        problems.join('; '),
+      ),
+      check(
+        PART,
+        'open fds back to baseline',
+        `${fdsAfter} (peak ${peakFds})`,
+        `≤ ${fdBaseline} (baseline)`,
+        fdsAfter <= fdBaseline,
+      ),
     ],
   };
 }

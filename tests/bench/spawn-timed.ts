@@ -9,7 +9,11 @@ export interface TimedRun {
   stderr: string;
 }
 
-export function runTimed(args: string[], env: NodeJS.ProcessEnv = process.env, timeoutMs = 30_000): Promise<TimedRun> {
+export function runTimed(
+  args: string[],
+  env: NodeJS.ProcessEnv = process.env,
+  timeoutMs = 30_000,
+): Promise<TimedRun> {
   return new Promise((resolve, reject) => {
     const started = performance.now();
     // stdout (the function's log lines) goes to /dev/null, as cheap as Lambda's log capture gets.
@@ -25,7 +29,11 @@ export function runTimed(args: string[], env: NodeJS.ProcessEnv = process.env, t
     child.once('exit', (code) => {
       const ms = performance.now() - started;
       clearTimeout(timer);
-      const last = stderr.trim().split('\n').filter((l) => l.startsWith('{')).pop();
+      const last = stderr
+        .trim()
+        .split('\n')
+        .filter((l) => l.startsWith('{'))
+        .pop();
       let report: Record<string, unknown> | undefined;
       try {
         report = last ? (JSON.parse(last) as Record<string, unknown>) : undefined;

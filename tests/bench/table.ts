@@ -26,7 +26,14 @@ export const info = (part: string, name: string, value: string, note?: string): 
   note,
 });
 
-export const check = (part: string, name: string, value: string, target: string, pass: boolean, note?: string): Row => ({
+export const check = (
+  part: string,
+  name: string,
+  value: string,
+  target: string,
+  pass: boolean,
+  note?: string,
+): Row => ({
   part,
   name,
   value,
@@ -39,9 +46,10 @@ export function renderTable(rows: Row[]): string {
   const headers = ['part', 'figure', 'value', 'target', 'result', 'note'];
   const cells = rows.map((r) => [r.part, r.name, r.value, r.target, r.verdict, r.note ?? '']);
   const widths = headers.map((h, i) => Math.max(h.length, ...cells.map((c) => c[i]!.length)));
-  const line = (cols: string[]) =>
-    '| ' + cols.map((c, i) => c.padEnd(widths[i]!)).join(' | ') + ' |';
-  return [line(headers), '|' + widths.map((w) => '-'.repeat(w + 2)).join('|') + '|', ...cells.map(line)].join('\n');
+  const line = (cols: string[]) => '| ' + cols.map((c, i) => c.padEnd(widths[i]!)).join(' | ') + ' |';
+  return [line(headers), '|' + widths.map((w) => '-'.repeat(w + 2)).join('|') + '|', ...cells.map(line)].join(
+    '\n',
+  );
 }
 
 export function summary(rows: Row[]): string {

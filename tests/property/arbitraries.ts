@@ -6,12 +6,16 @@ import fc from 'fast-check';
 
 /** One "unit" of a nasty string: a line-break form, a control or framing character, or any code point. */
 const nastyUnit = fc.oneof(
-  { weight: 3, arbitrary: fc.constantFrom('\r', '\n', '\r\n', '\0', ':', ' ', '\uFEFF', '\u2028', '🚀', 'é') },
+  {
+    weight: 3,
+    arbitrary: fc.constantFrom('\r', '\n', '\r\n', '\0', ':', ' ', '\uFEFF', '\u2028', '🚀', 'é'),
+  },
   { weight: 7, arbitrary: fc.string({ unit: 'binary', minLength: 1, maxLength: 1 }) },
 );
 
 /** Any string, full Unicode, with CR, LF, CRLF and NUL turning up often. */
-export const nastyString = (maxLength = 60): fc.Arbitrary<string> => fc.string({ unit: nastyUnit, maxLength });
+export const nastyString = (maxLength = 60): fc.Arbitrary<string> =>
+  fc.string({ unit: nastyUnit, maxLength });
 
 /** Every path (list of keys/indexes) to a value inside a JSON-like object, the root excluded. */
 export function pathsOf(value: unknown, prefix: (string | number)[] = []): (string | number)[][] {
@@ -22,7 +26,8 @@ export function pathsOf(value: unknown, prefix: (string | number)[] = []): (stri
   return entries.flatMap(([k, v]) => [[...prefix, k], ...pathsOf(v, [...prefix, k])]);
 }
 
-export type Mutation = { path: (string | number)[]; op: 'set'; value: unknown } | { path: (string | number)[]; op: 'delete' };
+export type Mutation =
+  { path: (string | number)[]; op: 'set'; value: unknown } | { path: (string | number)[]; op: 'delete' };
 
 /** Applies mutations to a deep copy (structuredClone) of `event`. */
 export function mutate<T>(event: T, mutations: Mutation[]): T {
@@ -31,7 +36,8 @@ export function mutate<T>(event: T, mutations: Mutation[]): T {
     let parent: Record<string | number, unknown> | undefined = copy;
     for (const key of m.path.slice(0, -1)) {
       const next: unknown = parent?.[key];
-      parent = typeof next === 'object' && next !== null ? (next as Record<string | number, unknown>) : undefined;
+      parent =
+        typeof next === 'object' && next !== null ? (next as Record<string | number, unknown>) : undefined;
     }
     if (!parent) continue; // an earlier mutation replaced an ancestor
     const last = m.path[m.path.length - 1]!;

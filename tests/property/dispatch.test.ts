@@ -8,11 +8,11 @@ import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import type { StreamifyHandler } from 'aws-lambda';
-import { installLambdaGlobals } from '../../lib/local/lambda-runtime';
-import { invokeStreaming } from '../../lib/local/invocation';
-import type { EmbeddedDynamo } from '../../lib/local/embedded-dynamo';
-import { loadEvent } from '../support/events';
-import { mutatedEvent, nastyString } from './arbitraries';
+import { installLambdaGlobals } from '../../lib/local/lambda-runtime.js';
+import { invokeStreaming } from '../../lib/local/invocation.js';
+import type { EmbeddedDynamo } from '../../lib/local/embedded-dynamo.js';
+import { loadEvent } from '../support/events.js';
+import { mutatedEvent, nastyString } from './arbitraries.js';
 
 installLambdaGlobals();
 
@@ -32,16 +32,16 @@ function run(handler: StreamifyHandler, event: unknown): Promise<Outcome> {
     event,
     { timeoutMs: 10_000 },
     {
-      onHead: (head) => {
+      onHead: (head: { statusCode: number; headers: Record<string, unknown> }) => {
         outcome.status = head.statusCode;
         outcome.contentType = head.headers['content-type'] as string | undefined;
       },
-      onBody: (chunk, done) => {
+      onBody: (chunk: Buffer, done: () => void) => {
         chunks.push(chunk);
         done();
       },
       onEnd: () => (outcome.ended = true),
-      onFailure: (reason) => (outcome.failure = reason),
+      onFailure: (reason: string) => (outcome.failure = reason),
     },
   );
   return inv.done.then(() => ({ ...outcome, body: Buffer.concat(chunks).toString('utf8') }));
@@ -76,11 +76,22 @@ const generatedRequest = fc
   .record({
     method: fc.constantFrom('GET', 'POST', 'PUT', 'DELETE', 'OPTIONS', 'PATCH'),
     path: fc.oneof(
-      fc.constantFrom('/health', '/chats', '/connectors', '/api/chats/x', '/connectors/x/query', '/chats/%zz'),
+      fc.constantFrom(
+        '/health',
+        '/chats',
+        '/connectors',
+        '/api/chats/x',
+        '/connectors/x/query',
+        '/chats/%zz',
+      ),
       fc.webPath(),
-      nastyString(30).map((s) => '/' + s),
+      nastyString(30).map((s: string) => '/' + s),
     ),
-    body: fc.oneof(fc.constant(undefined), nastyString(60), fc.jsonValue({ maxDepth: 2 }).map((v) => JSON.stringify(v))),
+    body: fc.oneof(
+      fc.constant(undefined),
+      nastyString(60),
+      fc.jsonValue({ maxDepth: 2 }).map((v) => JSON.stringify(v)),
+    ),
     user: fc.option(fc.constantFrom('user-a', 'bad#uid', ''), { nil: undefined }),
   })
   .map(({ method, path, body, user }) => {
@@ -112,12 +123,12 @@ describe('the real handler on generated events', () => {
       AWS_SECRET_ACCESS_KEY: 'local',
     });
     delete process.env.GEMINI_API_KEY; // model routes answer 503 before any stream: no network needed
-    const { startEmbeddedDynamo } = await import('../../lib/local/embedded-dynamo');
+    const { startEmbeddedDynamo } = await import('../../lib/local/embedded-dynamo.js');
     dynamo = await startEmbeddedDynamo({});
     process.env.DYNAMODB_ENDPOINT = dynamo.endpoint;
-    const { ensureTable } = await import('../../lib/store/setup');
+    const { ensureTable } = await import('../../lib/store/setup.js');
     await ensureTable();
-    handler = (await import('../../handlers/api')).handler as unknown as StreamifyHandler;
+    handler = (await import('../../handlers/api.js')).handler as unknown as StreamifyHandler;
   });
   afterAll(async () => {
     await dynamo?.close();
@@ -126,7 +137,9 @@ describe('the real handler on generated events', () => {
 
   it('arbitrary values as events → always a status, a valid body, and an ended stream', async () => {
     await fc.assert(
-      fc.asyncProperty(fc.anything({ maxDepth: 3 }), async (event) => checkOutcome(await run(handler, event))),
+      fc.asyncProperty(fc.anything({ maxDepth: 3 }), async (event) =>
+        checkOutcome(await run(handler, event)),
+      ),
       { numRuns: 300 },
     );
   });

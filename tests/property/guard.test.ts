@@ -5,8 +5,8 @@
  */
 import fc from 'fast-check';
 import { isIP } from 'node:net';
-import { AppError } from '../../lib/http/errors';
-import { checkHostSyntax, isAddressAllowed, resolveAllowedAddress } from '../../lib/net/guard';
+import { AppError } from '../../lib/http/errors.js';
+import { checkHostSyntax, isAddressAllowed, resolveAllowedAddress } from '../../lib/net/guard.js';
 
 const byte = fc.integer({ min: 0, max: 255 });
 const v4 = (a: number, b: number, c: number, d: number) => `${a}.${b}.${c}.${d}`;
@@ -34,27 +34,29 @@ const lo = (ip: string) => toInt(ip) % 65536;
 
 /** Writes 8 groups in a random but valid IPv6 notation (compressed or not, padded or not, any case). */
 const writeV6 = (gs: number[]) =>
-  fc.record({ pad: fc.boolean(), upper: fc.boolean(), compress: fc.boolean() }).map(({ pad, upper, compress }) => {
-    let parts = gs.map((g) => (pad ? g.toString(16).padStart(4, '0') : g.toString(16)));
-    let text = parts.join(':');
-    if (compress) {
-      // Compress the longest run of zero groups, as RFC 5952 does.
-      let best = [-1, 0];
-      for (let i = 0; i < gs.length; ) {
-        let j = i;
-        while (j < gs.length && gs[j] === 0) j++;
-        if (j - i > best[1]!) best = [i, j - i];
-        i = j === i ? i + 1 : j;
+  fc
+    .record({ pad: fc.boolean(), upper: fc.boolean(), compress: fc.boolean() })
+    .map(({ pad, upper, compress }) => {
+      let parts = gs.map((g) => (pad ? g.toString(16).padStart(4, '0') : g.toString(16)));
+      let text = parts.join(':');
+      if (compress) {
+        // Compress the longest run of zero groups, as RFC 5952 does.
+        let best = [-1, 0];
+        for (let i = 0; i < gs.length;) {
+          let j = i;
+          while (j < gs.length && gs[j] === 0) j++;
+          if (j - i > best[1]!) best = [i, j - i];
+          i = j === i ? i + 1 : j;
+        }
+        if (best[1]! >= 1) {
+          parts = [...parts.slice(0, best[0]), '', ...parts.slice(best[0]! + best[1]!)];
+          text = parts.join(':');
+          if (best[0] === 0) text = ':' + text;
+          if (best[0]! + best[1]! === gs.length) text += ':';
+        }
       }
-      if (best[1]! >= 1) {
-        parts = [...parts.slice(0, best[0]), '', ...parts.slice(best[0]! + best[1]!)];
-        text = parts.join(':');
-        if (best[0] === 0) text = ':' + text;
-        if (best[0]! + best[1]! === gs.length) text += ':';
-      }
-    }
-    return upper ? text.toUpperCase() : text;
-  });
+      return upper ? text.toUpperCase() : text;
+    });
 
 /** IPv6 addresses that are internal, or that carry an internal IPv4 address inside them. */
 const internalV6 = fc.oneof(
@@ -98,23 +100,33 @@ describe('network guard on generated addresses', () => {
 
   it('resolving a name to any such address is refused with HostNotAllowed (DNS answer generated)', async () => {
     await fc.assert(
-      fc.asyncProperty(fc.oneof(internalV4, internalV6.map((s) => s.replace(/^\[|\]$/g, ''))), async (ip) => {
-        const lookup = async () => [{ address: ip, family: ip.includes(':') ? 6 : 4 }];
-        await expect(resolveAllowedAddress('db.example.com', 'public', { lookup })).rejects.toMatchObject({
-          code: 'HostNotAllowed',
-        });
-        // The literal itself, as a host, is refused too.
-        await expect(resolveAllowedAddress(ip, 'public', { lookup })).rejects.toMatchObject({
-          code: 'HostNotAllowed',
-        });
-      }),
+      fc.asyncProperty(
+        fc.oneof(
+          internalV4,
+          internalV6.map((s) => s.replace(/^\[|\]$/g, '')),
+        ),
+        async (ip) => {
+          const lookup = async () => [{ address: ip, family: ip.includes(':') ? 6 : 4 }];
+          await expect(resolveAllowedAddress('db.example.com', 'public', { lookup })).rejects.toMatchObject({
+            code: 'HostNotAllowed',
+          });
+          // The literal itself, as a host, is refused too.
+          await expect(resolveAllowedAddress(ip, 'public', { lookup })).rejects.toMatchObject({
+            code: 'HostNotAllowed',
+          });
+        },
+      ),
       { numRuns: 500 },
     );
   });
 
   it('still accepts public addresses (so the refusals above are not a guard that refuses everything)', () => {
     const publicV4 = fc.constantFrom('8.8.8.8', '1.1.1.1', '93.184.216.34', '52.95.110.1', '151.101.1.69');
-    const publicV6 = fc.constantFrom('2606:4700:4700::1111', '2a00:1450:4001:80b::200e', '2001:4860:4860::8888');
+    const publicV6 = fc.constantFrom(
+      '2606:4700:4700::1111',
+      '2a00:1450:4001:80b::200e',
+      '2001:4860:4860::8888',
+    );
     fc.assert(
       fc.property(fc.oneof(publicV4, publicV6), (ip) => {
         expectIpLiteral(ip);

@@ -4,10 +4,10 @@
  * throws an AppError with status 400 — never anything else (a TypeError here would be a 500 in Lambda).
  */
 import fc from 'fast-check';
-import { AppError } from '../../lib/http/errors';
-import { normalizeEvent } from '../../lib/http/normalize';
-import { loadEvent } from '../support/events';
-import { mutatedEvent, nastyString } from './arbitraries';
+import { AppError } from '../../lib/http/errors.js';
+import { normalizeEvent } from '../../lib/http/normalize.js';
+import { loadEvent } from '../support/events.js';
+import { mutatedEvent, nastyString } from './arbitraries.js';
 
 const EVENTS = [
   'function-url-health.json',
@@ -37,7 +37,7 @@ function checkContract(event: unknown): boolean {
     expect(typeof value).toBe('string');
   }
   for (const value of Object.values(req.query)) expect(typeof value).toBe('string');
-  expect(req.cookies.every((c) => typeof c === 'string')).toBe(true);
+  expect(req.cookies.every((c: string) => typeof c === 'string')).toBe(true);
   if (req.body !== undefined) expect(Buffer.isBuffer(req.body)).toBe(true);
   if (req.user !== undefined) expect(req.user.uid).toMatch(/^[A-Za-z0-9_.:@|+=-]{1,128}$/);
   return true;
@@ -58,7 +58,10 @@ const shapedEvent: fc.Arbitrary<unknown> = fc.oneof(
       requestContext: fc.record(
         {
           http: fc.record(
-            { method: fc.oneof(nastyString(8), fc.constantFrom('get', 'POST', 'OPTIONS')), path: nastyString(30) },
+            {
+              method: fc.oneof(nastyString(8), fc.constantFrom('get', 'POST', 'OPTIONS')),
+              path: nastyString(30),
+            },
             { requiredKeys: [] },
           ),
           stage: fc.oneof(nastyString(8), fc.constantFrom('$default', 'prod', 'api')),
@@ -88,11 +91,17 @@ const shapedEvent: fc.Arbitrary<unknown> = fc.oneof(
 
 describe('normalizeEvent on generated events', () => {
   it('arbitrary values (any JS value, not just JSON) → a request with a leading-slash path, or a 400 AppError', () => {
-    fc.assert(fc.property(fc.anything(), (event) => void checkContract(event)), { numRuns: 3000 });
+    fc.assert(
+      fc.property(fc.anything(), (event) => void checkContract(event)),
+      { numRuns: 3000 },
+    );
   });
 
   it('arbitrary JSON', () => {
-    fc.assert(fc.property(fc.jsonValue(), (event) => void checkContract(event)), { numRuns: 3000 });
+    fc.assert(
+      fc.property(fc.jsonValue(), (event) => void checkContract(event)),
+      { numRuns: 3000 },
+    );
   });
 
   it('events shaped like Function URL / HTTP API / REST API events with generated fields', () => {
@@ -109,6 +118,9 @@ describe('normalizeEvent on generated events', () => {
 
   it.each(EVENTS)('%s with fields replaced or deleted', (name) => {
     const original = loadEvent(name);
-    fc.assert(fc.property(mutatedEvent(original), (event) => void checkContract(event)), { numRuns: 400 });
+    fc.assert(
+      fc.property(mutatedEvent(original), (event) => void checkContract(event)),
+      { numRuns: 400 },
+    );
   });
 });

@@ -4,16 +4,28 @@
  * only methods that exist for the path; a path it finds for one method is never "not found" for another).
  */
 import fc from 'fast-check';
-import { createRouter } from '../../lib/http/router';
-import { routes } from '../../handlers/routes';
-import { nastyString } from './arbitraries';
+import { createRouter } from '../../lib/http/router.js';
+import { routes } from '../../handlers/routes.js';
+import { nastyString } from './arbitraries.js';
 
 const router = createRouter(routes);
 const METHODS = ['GET', 'POST', 'PUT', 'DELETE', 'PATCH', 'OPTIONS', 'HEAD', 'get', 'Post', ''];
 
 /** Segments that hit the table's literals often, plus arbitrary ones (percent-escapes, broken escapes). */
 const segment = fc.oneof(
-  fc.constantFrom('chats', 'connectors', 'health', 'inspect', 'query', 'explain', 'messages', 'api', '%', '%zz', '%E0%A4%A'),
+  fc.constantFrom(
+    'chats',
+    'connectors',
+    'health',
+    'inspect',
+    'query',
+    'explain',
+    'messages',
+    'api',
+    '%',
+    '%zz',
+    '%E0%A4%A',
+  ),
   nastyString(12),
   fc.webSegment(),
 );
@@ -51,14 +63,18 @@ describe('router on generated paths and methods', () => {
 
   it('every route is found with any non-empty parameter value, decoded', () => {
     fc.assert(
-      fc.property(fc.constantFrom(...routes), nastyString(20).filter((s) => s !== ''), (route, value) => {
-        const p = route.pattern.replace(/\{[^}]+\}/g, encodeURIComponent(value));
-        const match = router.match(route.method, p);
-        expect(match.kind).toBe('found');
-        if (match.kind !== 'found') return;
-        expect(match.route).toBe(route);
-        for (const v of Object.values(match.params)) expect(v).toBe(value);
-      }),
+      fc.property(
+        fc.constantFrom(...routes),
+        nastyString(20).filter((s) => s !== ''),
+        (route, value) => {
+          const p = route.pattern.replace(/\{[^}]+\}/g, encodeURIComponent(value));
+          const match = router.match(route.method, p);
+          expect(match.kind).toBe('found');
+          if (match.kind !== 'found') return;
+          expect(match.route).toBe(route);
+          for (const v of Object.values(match.params)) expect(v).toBe(value);
+        },
+      ),
       { numRuns: 1000 },
     );
   });

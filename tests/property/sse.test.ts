@@ -4,9 +4,9 @@
  * values that could inject fields are refused.
  */
 import fc from 'fast-check';
-import { formatComment, formatEvent, formatJsonEvent, SseFramingError } from '../../lib/http/sse';
-import { parseSse } from '../support/sse-client';
-import { nastyString } from './arbitraries';
+import { formatComment, formatEvent, formatJsonEvent, SseFramingError } from '../../lib/http/sse.js';
+import { parseSse } from '../support/sse-client.js';
+import { nastyString } from './arbitraries.js';
 
 const normalizeBreaks = (s: string) => s.replace(/\r\n|\r/g, '\n');
 /** Event names and ids that are legal: no CR, LF (and, for ids, no NUL). */
@@ -28,13 +28,18 @@ describe('SSE framing round-trips generated input through a spec parser', () => 
 
   it('event and id: any value without line breaks (ids also without NUL) comes back unchanged', () => {
     fc.assert(
-      fc.property(safeField().filter((s) => s !== ''), safeField('\0'), nastyString(50), (event, id, data) => {
-        const { events } = parseSse(formatEvent({ event, id, data }));
-        expect(events).toHaveLength(1);
-        expect(events[0]!.event).toBe(event);
-        expect(events[0]!.id).toBe(id);
-        expect(events[0]!.data).toBe(normalizeBreaks(data));
-      }),
+      fc.property(
+        safeField().filter((s) => s !== ''),
+        safeField('\0'),
+        nastyString(50),
+        (event, id, data) => {
+          const { events } = parseSse(formatEvent({ event, id, data }));
+          expect(events).toHaveLength(1);
+          expect(events[0]!.event).toBe(event);
+          expect(events[0]!.id).toBe(id);
+          expect(events[0]!.data).toBe(normalizeBreaks(data));
+        },
+      ),
       { numRuns: 1000 },
     );
   });
@@ -44,9 +49,13 @@ describe('SSE framing round-trips generated input through a spec parser', () => 
       .tuple(nastyString(20), fc.constantFrom('\r', '\n', '\r\n'), nastyString(20))
       .map(([a, br, b]) => a + br + b);
     fc.assert(
-      fc.property(withBreak, fc.constantFrom('event', 'id') as fc.Arbitrary<'event' | 'id'>, (value, field) => {
-        expect(() => formatEvent({ [field]: value, data: 'x' })).toThrow(SseFramingError);
-      }),
+      fc.property(
+        withBreak,
+        fc.constantFrom('event', 'id') as fc.Arbitrary<'event' | 'id'>,
+        (value, field) => {
+          expect(() => formatEvent({ [field]: value, data: 'x' })).toThrow(SseFramingError);
+        },
+      ),
       { numRuns: 500 },
     );
   });

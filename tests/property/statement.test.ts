@@ -6,12 +6,12 @@
  * tested on arbitrary strings too.
  */
 import fc from 'fast-check';
-import { AppError } from '../../lib/http/errors';
-import { checkStatement } from '../../lib/postgres/statement';
-import { runReadOnlyQuery } from '../../lib/postgres/query';
-import type { ConnectionConfig } from '../../lib/types';
-import { createTestDatabase, type TestDatabase } from '../support/postgres';
-import { nastyString } from './arbitraries';
+import { AppError } from '../../lib/http/errors.js';
+import { checkStatement } from '../../lib/postgres/statement.js';
+import { runReadOnlyQuery } from '../../lib/postgres/query.js';
+import type { ConnectionConfig } from '../../lib/types.js';
+import { createTestDatabase, type TestDatabase } from '../support/postgres.js';
+import { nastyString } from './arbitraries.js';
 
 const firsts = fc.oneof(
   fc.integer().map((n) => `SELECT ${n}`),
@@ -40,7 +40,7 @@ const writes = fc.constantFrom(
   'END; DROP TABLE victim',
   'CREATE TABLE intruder (x int)',
   'ALTER TABLE victim ADD COLUMN w int',
-  "SET default_transaction_read_only = off; INSERT INTO victim VALUES (97)",
+  'SET default_transaction_read_only = off; INSERT INTO victim VALUES (97)',
   "SELECT set_config('search_path', 'evil', false)",
 );
 const twoStatements = fc
@@ -87,7 +87,9 @@ describe('single statement, against the real test database', () => {
     );
     const intruder = await db.query("SELECT to_regclass('public.intruder') AS t");
     expect(intruder.rows[0].t).toBeNull();
-    const columns = await db.query("SELECT count(*)::int AS n FROM information_schema.columns WHERE table_name = 'victim'");
+    const columns = await db.query(
+      "SELECT count(*)::int AS n FROM information_schema.columns WHERE table_name = 'victim'",
+    );
     expect(columns.rows[0].n).toBe(1);
   });
 

@@ -1,3 +1,0 @@
-import { ensureBundles } from './bundles.js';
-const b = await ensureBundles();
-console.log(b.api, b.refDynamo, b.refEager);
