@@ -31,6 +31,8 @@ export async function buildApi(outdir = resolve(root, 'dist/api')): Promise<Meta
     },
     // Optional native binding that pg tries to load; never installed.
     external: ['pg-native'],
+    // Lambda puts the role's credentials in the environment: skip the SDK's full provider chain.
+    alias: { '@aws-sdk/credential-provider-node': resolve(root, 'lib/aws/lambda-credentials.ts') },
     logLevel: 'warning',
   });
   return result.metafile;

@@ -14,6 +14,7 @@ import { SseResponse, sendJson } from './respond.js';
 import { endStream } from './stream-io.js';
 import type { Router } from './router.js';
 import type { ApiRequest, Reply, RouteContext, RouteHandler } from './types.js';
+import type { User } from '../types.js';
 
 export interface DispatchRoute {
   method: string;
@@ -26,6 +27,48 @@ export interface InvocationContext {
   awsRequestId: string;
   getRemainingTimeInMillis(): number;
 }
+
+/** A route's view of the request. A class, so the per-request object is cheap to build. */
+class Context implements RouteContext {
+  readonly requestId: string;
+  readonly method: string;
+  readonly path: string;
+  readonly headers: Record<string, string>;
+  readonly query: Record<string, string>;
+  readonly cookies: string[];
+  readonly body: Buffer | undefined;
+  readonly sourceIp: string | undefined;
+  readonly user: User;
+
+  constructor(
+    req: ApiRequest,
+    readonly params: Record<string, string>,
+    readonly log: Logger,
+    private readonly invocation: InvocationContext,
+    private readonly makeSignal: () => AbortSignal,
+  ) {
+    this.requestId = req.requestId;
+    this.method = req.method;
+    this.path = req.path;
+    this.headers = req.headers;
+    this.query = req.query;
+    this.cookies = req.cookies;
+    this.body = req.body;
+    this.sourceIp = req.sourceIp;
+    this.user = req.user ?? { uid: '' }; // routes with `auth: false` must not read it
+  }
+
+  get signal(): AbortSignal {
+    return this.makeSignal();
+  }
+
+  remainingMs(): number {
+    return this.invocation.getRemainingTimeInMillis();
+  }
+}
+
+/** Route modules load once per container; the table's entries are the keys. */
+const loadedHandlers = new WeakMap<DispatchRoute, RouteHandler>();
 
 interface Outcome {
   status: number;
@@ -43,23 +86,33 @@ export async function dispatch(
   const started = performance.now();
   const requestLog = createLogger({ requestId: context.awsRequestId });
   // Locally the shim destroys the stream when the client leaves; Lambda never does (see field notes §1).
-  const abort = new AbortController();
+  // The signal is made on first use: most JSON routes never ask for it.
+  let abort: AbortController | undefined;
   const onGone = () => {
-    if (!responseStream.writableFinished) abort.abort();
+    if (!responseStream.writableFinished) abort?.abort();
   };
-  responseStream.once('close', onGone);
-  responseStream.once('error', onGone);
+  const signal = () => {
+    if (!abort) {
+      abort = new AbortController();
+      if (responseStream.destroyed) abort.abort();
+      responseStream.once('close', onGone);
+      responseStream.once('error', onGone);
+    }
+    return abort.signal;
+  };
 
   let req: ApiRequest | undefined;
   let outcome: Outcome;
   try {
     req = normalizeEvent(event, context.awsRequestId);
-    outcome = await route(req, responseStream, context, router, requestLog, abort.signal);
+    outcome = await route(req, responseStream, context, router, requestLog, signal);
   } catch (err) {
     outcome = await failBeforeBody(err, responseStream, req?.requestId ?? context.awsRequestId, requestLog);
   } finally {
-    responseStream.off('close', onGone);
-    responseStream.off('error', onGone);
+    if (abort) {
+      responseStream.off('close', onGone);
+      responseStream.off('error', onGone);
+    }
   }
 
   requestLog.info('request', {
@@ -81,7 +134,7 @@ async function route(
   context: InvocationContext,
   router: Router<DispatchRoute>,
   requestLog: Logger,
-  signal: AbortSignal,
+  signal: () => AbortSignal,
 ): Promise<Outcome> {
   const common = { 'x-request-id': req.requestId };
 
@@ -110,18 +163,15 @@ async function route(
   }
 
   const log = requestLog.child({ route: routeName, user: req.user?.uid });
-  const ctx: RouteContext = {
-    ...req,
-    user: req.user ?? { uid: '' },
-    params: match.params,
-    signal,
-    remainingMs: () => context.getRemainingTimeInMillis(),
-    log,
-  };
+  const ctx = new Context(req, match.params, log, context, signal);
 
   let reply: Reply;
   try {
-    const handler = await match.route.load();
+    let handler = loadedHandlers.get(match.route);
+    if (!handler) {
+      handler = await match.route.load();
+      loadedHandlers.set(match.route, handler);
+    }
     reply = await handler(ctx);
   } catch (err) {
     const outcome = await failBeforeBody(err, responseStream, req.requestId, log);
@@ -133,7 +183,7 @@ async function route(
     return { status: reply.status, route: routeName };
   }
 
-  const sse = new SseResponse(responseStream, { ...reply.headers, ...common }, config.heartbeatMs, signal);
+  const sse = new SseResponse(responseStream, { ...reply.headers, ...common }, config.heartbeatMs, signal());
   let errorCode: string | undefined;
   try {
     await sse.open();

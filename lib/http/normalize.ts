@@ -100,16 +100,21 @@ function fromRestV1(event: Json, ctx: Json | undefined, fallbackRequestId: strin
 export function lowerCaseHeaders(raw: unknown): Record<string, string> {
   const out: Record<string, string> = {};
   if (!isObject(raw)) return out;
-  for (const [name, value] of Object.entries(raw)) {
-    const values = Array.isArray(value) ? value : [value];
-    for (const v of values) {
-      if (typeof v !== 'string') continue;
+  for (const name in raw) {
+    const value = raw[name];
+    if (typeof value === 'string') addHeader(out, name.toLowerCase(), value);
+    else if (Array.isArray(value)) {
       const key = name.toLowerCase();
-      // Cookies are joined the way a Cookie header joins them.
-      out[key] = out[key] === undefined ? v : `${out[key]}${key === 'cookie' ? '; ' : ', '}${v}`;
+      for (const v of value) if (typeof v === 'string') addHeader(out, key, v);
     }
   }
   return out;
+}
+
+function addHeader(out: Record<string, string>, key: string, value: string): void {
+  const before = out[key];
+  // Cookies are joined the way a Cookie header joins them.
+  out[key] = before === undefined ? value : `${before}${key === 'cookie' ? '; ' : ', '}${value}`;
 }
 
 function splitCookieHeader(header: string | undefined): string[] {

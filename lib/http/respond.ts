@@ -13,14 +13,24 @@ import type { SseStream } from './sse-stream.js';
 
 const HOP_BY_HOP = new Set(['content-length', 'connection', 'transfer-encoding', 'keep-alive', 'upgrade']);
 
+/** Static header sets, merged once at load (they are already lower-case and hop-by-hop free). */
+const JSON_HEADERS: Record<string, string> = {
+  ...corsHeaders,
+  'content-type': 'application/json; charset=utf-8',
+  'cache-control': 'no-store',
+};
+const EMPTY_HEADERS: Record<string, string> = { ...corsHeaders, 'cache-control': 'no-store' };
+
 function preludeHeaders(
   base: Record<string, string>,
   extra?: Record<string, string>,
 ): Record<string, string> {
-  const out: Record<string, string> = {};
-  for (const [k, v] of Object.entries({ ...corsHeaders, ...base, ...extra })) {
-    const key = k.toLowerCase();
-    if (!HOP_BY_HOP.has(key)) out[key] = v;
+  const out = { ...base };
+  if (extra) {
+    for (const k in extra) {
+      const key = k.toLowerCase();
+      if (!HOP_BY_HOP.has(key)) out[key] = extra[k]!;
+    }
   }
   return out;
 }
@@ -34,12 +44,7 @@ export async function sendJson(
   const hasBody = body !== undefined && status !== 204 && status !== 304;
   const out = awslambda.HttpResponseStream.from(stream, {
     statusCode: status,
-    headers: preludeHeaders(
-      hasBody
-        ? { 'content-type': 'application/json; charset=utf-8', 'cache-control': 'no-store' }
-        : { 'cache-control': 'no-store' },
-      headers,
-    ),
+    headers: preludeHeaders(hasBody ? JSON_HEADERS : EMPTY_HEADERS, headers),
   });
   // write('') even without a body: `end()` alone would never send the prelude (client sees 200, empty).
   await writeChunk(out, hasBody ? JSON.stringify(body) : '');
@@ -47,6 +52,7 @@ export async function sendJson(
 }
 
 export const SSE_HEADERS: Record<string, string> = {
+  ...corsHeaders,
   'content-type': 'text/event-stream; charset=utf-8',
   'cache-control': 'no-cache, no-transform',
   'x-accel-buffering': 'no',

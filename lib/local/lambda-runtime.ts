@@ -96,9 +96,12 @@ export const awslambdaGlobal = {
   },
 };
 
-/** Defines `globalThis.awslambda` as the Lambda runtime does (once; later calls keep the first). */
+/**
+ * Defines `globalThis.awslambda` as the Lambda runtime does. The AWS SDK (via @aws/lambda-invoke-store)
+ * may already have created an empty `awslambda` object, so the members are added to whatever is there.
+ */
 export function installLambdaGlobals(): void {
-  if (!(globalThis as { awslambda?: unknown }).awslambda) {
-    (globalThis as { awslambda?: unknown }).awslambda = awslambdaGlobal;
-  }
+  const g = globalThis as { awslambda?: Record<string, unknown> };
+  g.awslambda ??= {};
+  if (typeof g.awslambda.streamifyResponse !== 'function') Object.assign(g.awslambda, awslambdaGlobal);
 }

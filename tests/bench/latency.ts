@@ -13,7 +13,7 @@ import type { StreamifyHandler } from 'aws-lambda';
 import { dispatch } from '../../lib/http/dispatch.js';
 import { createRouter } from '../../lib/http/router.js';
 import { sse } from '../../lib/http/types.js';
-import { ensureLambdaGlobals } from './lambda-globals.js';
+import { installLambdaGlobals } from '../../lib/local/lambda-runtime.js';
 import { startTestApi } from '../support/api.js';
 import { readSse } from '../support/sse-client.js';
 import { benchServices, BENCH_USER } from './services.js';
@@ -26,7 +26,7 @@ const ms = (n: number) => `${round(n, 2)} ms`;
 
 /** (a) The dispatcher's SSE writes, through the shim, to a fetch client. */
 async function writeToArrival(tokens: number, gapMs: number): Promise<number[]> {
-  ensureLambdaGlobals();
+  installLambdaGlobals();
   const router = createRouter([
     {
       method: 'GET',

@@ -25,6 +25,8 @@ async function main(): Promise<void> {
   }
   const names = asked.length ? asked : Object.keys(PARTS);
   process.env.LOG_LEVEL ??= 'silent';
+  // Runs on Node 20 here (deploys on 22+): the AWS SDK's Node-version notice would clutter the output.
+  process.env.AWS_SDK_JS_NODE_VERSION_SUPPORT_WARNING_DISABLED ??= 'true';
 
   const rows: Row[] = [];
   const started = Date.now();

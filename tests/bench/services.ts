@@ -8,7 +8,7 @@ import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import pg from 'pg';
-import { ensureLambdaGlobals } from './lambda-globals.js';
+import { installLambdaGlobals } from '../../lib/local/lambda-runtime.js';
 import { startTestApi, type TestApi } from '../support/api.js';
 import { startScriptedGemini, type ScriptedGemini } from '../support/scripted-gemini.js';
 
@@ -72,8 +72,7 @@ export function benchServices(): Promise<BenchServices> {
       return withDatabase(pgUrl, name);
     };
 
-    // Before tests/support/api.ts loads the handler (see lambda-globals.ts for why its own call is not enough).
-    ensureLambdaGlobals();
+    installLambdaGlobals();
     const gemini = await startScriptedGemini({ fallback: 'echo' });
     stops.push(() => gemini.close());
     // A fresh in-memory store for the benchmarks, whatever an earlier part pointed the store at.
