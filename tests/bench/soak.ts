@@ -7,11 +7,9 @@
  *   - resident memory growth over 10,000 JSON requests after a warm-up, with forced GC, of the built API
  *     alone in its own process (tests/bench/serve-child.mjs; the store and the load generator stay here).
  */
-import { fork } from 'node:child_process';
 import { readdirSync } from 'node:fs';
-import { resolve } from 'node:path';
-import { ensureBundles } from './bundles.js';
 import { readSse } from '../support/sse-client.js';
+import { startServeChild } from './serve.js';
 import { benchServices, BENCH_USER } from './services.js';
 import { mb, median, round, settle } from './stats.js';
 import { check, info, type Row } from './table.js';
@@ -111,53 +109,6 @@ async function concurrentChats(n: number): Promise<{ rows: Row[]; fdBaseline: nu
         fdsAfter <= fdBaseline,
       ),
     ],
-  };
-}
-
-interface ServeChild {
-  url: string;
-  memory(): Promise<NodeJS.MemoryUsage>;
-  stop(): Promise<void>;
-}
-
-/** Starts the built API behind the shim in its own process (tests/bench/serve-child.mjs). */
-async function startServeChild(): Promise<ServeChild> {
-  const bundles = await ensureBundles();
-  const { LOG_LEVEL: _quiet, ...env } = process.env;
-  const child = fork(resolve('tests/bench/serve-child.mjs'), [bundles.runtime, bundles.shim, bundles.api], {
-    execArgv: ['--expose-gc'],
-    env: { ...env, NODE_OPTIONS: '' },
-    stdio: ['ignore', 'ignore', 'inherit', 'ipc'], // its log lines go to /dev/null, as cheap as Lambda's
-  });
-  const nextMessage = <T>(key: string) =>
-    new Promise<T>((resolveMsg, reject) => {
-      const onMessage = (m: Record<string, unknown>) => {
-        if (key in m) {
-          child.off('message', onMessage);
-          resolveMsg(m[key] as T);
-        }
-      };
-      child.on('message', onMessage);
-      child.once('exit', (code) => reject(new Error(`serve child exited with ${code}`)));
-    });
-  const port = await nextMessage<number>('port');
-  return {
-    url: `http://127.0.0.1:${port}`,
-    memory: () => {
-      const p = nextMessage<NodeJS.MemoryUsage>('mem');
-      child.send('mem');
-      return p;
-    },
-    stop: () =>
-      new Promise<void>((done) => {
-        if (child.exitCode !== null) return done();
-        const timer = setTimeout(() => child.kill('SIGKILL'), 5_000);
-        child.once('exit', () => {
-          clearTimeout(timer);
-          done();
-        });
-        child.send('exit');
-      }),
   };
 }
 

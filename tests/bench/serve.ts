@@ -1,0 +1,55 @@
+/**
+ * The built API alone in its own process behind the local shim (tests/bench/serve-child.mjs), as one
+ * Lambda container would hold it. It inherits this process's environment (store endpoint, model URL,
+ * data dir), so it sees the same data and the same scripted model.
+ */
+import { fork } from 'node:child_process';
+import { resolve } from 'node:path';
+import { ensureBundles } from './bundles.js';
+
+export interface ServeChild {
+  url: string;
+  memory(): Promise<NodeJS.MemoryUsage>;
+  stop(): Promise<void>;
+}
+
+/** Starts the built API behind the shim in its own process (tests/bench/serve-child.mjs). */
+export async function startServeChild(): Promise<ServeChild> {
+  const bundles = await ensureBundles();
+  const { LOG_LEVEL: _quiet, ...env } = process.env;
+  const child = fork(resolve('tests/bench/serve-child.mjs'), [bundles.runtime, bundles.shim, bundles.api], {
+    execArgv: ['--expose-gc'],
+    env: { ...env, NODE_OPTIONS: '' },
+    stdio: ['ignore', 'ignore', 'inherit', 'ipc'], // its log lines go to /dev/null, as cheap as Lambda's
+  });
+  const nextMessage = <T>(key: string) =>
+    new Promise<T>((resolveMsg, reject) => {
+      const onMessage = (m: Record<string, unknown>) => {
+        if (key in m) {
+          child.off('message', onMessage);
+          resolveMsg(m[key] as T);
+        }
+      };
+      child.on('message', onMessage);
+      child.once('exit', (code) => reject(new Error(`serve child exited with ${code}`)));
+    });
+  const port = await nextMessage<number>('port');
+  return {
+    url: `http://127.0.0.1:${port}`,
+    memory: () => {
+      const p = nextMessage<NodeJS.MemoryUsage>('mem');
+      child.send('mem');
+      return p;
+    },
+    stop: () =>
+      new Promise<void>((done) => {
+        if (child.exitCode !== null) return done();
+        const timer = setTimeout(() => child.kill('SIGKILL'), 5_000);
+        child.once('exit', () => {
+          clearTimeout(timer);
+          done();
+        });
+        child.send('exit');
+      }),
+  };
+}
