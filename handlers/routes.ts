@@ -3,6 +3,8 @@
  * splits into its own chunk), so `GET /health` never loads the DynamoDB client, `pg` or the model SDK.
  */
 import type { RouteHandler } from '../lib/http/types.js';
+// The one route small enough to ship in the entry chunk: health checks should not wait for a chunk load.
+import { health } from './health.js';
 
 export interface Route {
   method: 'GET' | 'POST' | 'PUT' | 'DELETE';
@@ -14,7 +16,7 @@ export interface Route {
 }
 
 export const routes: Route[] = [
-  { method: 'GET', pattern: '/health', auth: false, load: async () => (await import('./health.js')).health },
+  { method: 'GET', pattern: '/health', auth: false, load: async () => health },
 
   {
     method: 'GET',
