@@ -16,7 +16,7 @@ import { config } from '../config.js';
 import { AppError, notFound } from '../http/errors.js';
 import { newId } from '../ids.js';
 import type { Chat, Message } from '../types.js';
-import { documentClient, isConditionFailed } from './client.js';
+import { documentClient, isConditionFailed, queryPages } from './client.js';
 import { decodeCursor, encodeCursor } from './cursor.js';
 import {
   CHAT_PREFIX,
@@ -169,19 +169,13 @@ export async function putMessage(uid: string, message: Message): Promise<void> {
 export async function listMessages(uid: string, chatId: string): Promise<Message[]> {
   if (!isValidId(chatId)) return [];
   const messages: Message[] = [];
-  let startKey: Record<string, unknown> | undefined;
-  do {
-    const out = await documentClient().send(
-      new QueryCommand({
-        TableName: table(),
-        KeyConditionExpression: 'PK = :pk AND begins_with(SK, :prefix)',
-        ExpressionAttributeValues: { ':pk': messagesPk(uid, chatId), ':prefix': MESSAGE_PREFIX },
-        ExclusiveStartKey: startKey,
-      }),
-    );
-    for (const item of out.Items ?? []) messages.push(toMessage(item));
-    startKey = out.LastEvaluatedKey;
-  } while (startKey);
+  for await (const items of queryPages({
+    TableName: table(),
+    KeyConditionExpression: 'PK = :pk AND begins_with(SK, :prefix)',
+    ExpressionAttributeValues: { ':pk': messagesPk(uid, chatId), ':prefix': MESSAGE_PREFIX },
+  })) {
+    for (const item of items) messages.push(toMessage(item));
+  }
   return messages;
 }
 
@@ -191,21 +185,14 @@ export async function listMessages(uid: string, chatId: string): Promise<Message
  */
 export async function deleteChat(uid: string, chatId: string): Promise<void> {
   await getChat(uid, chatId); // NotFound for unknown ids and other users' chats
-  const pk = messagesPk(uid, chatId);
-  let startKey: Record<string, unknown> | undefined;
-  do {
-    const out = await documentClient().send(
-      new QueryCommand({
-        TableName: table(),
-        KeyConditionExpression: 'PK = :pk',
-        ExpressionAttributeValues: { ':pk': pk },
-        ProjectionExpression: 'PK, SK',
-        ExclusiveStartKey: startKey,
-      }),
-    );
-    await batchDelete((out.Items ?? []).map((i) => ({ PK: i.PK, SK: i.SK })));
-    startKey = out.LastEvaluatedKey;
-  } while (startKey);
+  for await (const items of queryPages({
+    TableName: table(),
+    KeyConditionExpression: 'PK = :pk',
+    ExpressionAttributeValues: { ':pk': messagesPk(uid, chatId) },
+    ProjectionExpression: 'PK, SK',
+  })) {
+    await batchDelete(items.map((i) => ({ PK: i.PK, SK: i.SK })));
+  }
   await documentClient().send(
     new DeleteCommand({ TableName: table(), Key: { PK: userPk(uid), SK: chatSk(chatId) } }),
   );

@@ -3,7 +3,7 @@
  * here: every data route imports this module, so it must stay light.
  */
 import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
-import { DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
+import { DynamoDBDocumentClient, QueryCommand, type QueryCommandInput } from '@aws-sdk/lib-dynamodb';
 import { config } from '../config.js';
 
 interface Clients {
@@ -66,4 +66,14 @@ export function resetDocumentClient(): void {
 /** True when a DynamoDB call failed on its ConditionExpression. */
 export function isConditionFailed(err: unknown): boolean {
   return (err as { name?: unknown } | null)?.name === 'ConditionalCheckFailedException';
+}
+
+/** Every page of a query, one array of items at a time (DynamoDB returns at most 1 MB per call). */
+export async function* queryPages(input: QueryCommandInput): AsyncGenerator<Record<string, unknown>[]> {
+  let startKey: Record<string, unknown> | undefined;
+  do {
+    const out = await documentClient().send(new QueryCommand({ ...input, ExclusiveStartKey: startKey }));
+    yield out.Items ?? [];
+    startKey = out.LastEvaluatedKey;
+  } while (startKey);
 }

@@ -2,7 +2,7 @@
  * Connectors of one user: PK=USER#<uid>, SK=CONNECTOR#<id>. The password is stored sealed (see
  * lib/crypto/secrets.ts) and never leaves this module except through getConnectionConfig.
  */
-import { DeleteCommand, GetCommand, PutCommand, QueryCommand, UpdateCommand } from '@aws-sdk/lib-dynamodb';
+import { DeleteCommand, GetCommand, PutCommand, UpdateCommand } from '@aws-sdk/lib-dynamodb';
 import { config } from '../config.js';
 import type { ConnectorPatch, NewConnector } from '../connectors/input.js';
 import { parsePostgresUrl } from '../connectors/url.js';
@@ -10,7 +10,7 @@ import { openSecret, sealSecret, type SealedSecret } from '../crypto/secrets.js'
 import { badRequest, notFound } from '../http/errors.js';
 import { newId } from '../ids.js';
 import type { ConnectionConfig, Connector } from '../types.js';
-import { documentClient, isConditionFailed } from './client.js';
+import { documentClient, isConditionFailed, queryPages } from './client.js';
 import { CONNECTOR_PREFIX, connectorSk, isValidId, userPk } from './keys.js';
 
 export type { ConnectorPatch, NewConnector } from '../connectors/input.js';
@@ -89,19 +89,13 @@ async function getItem(uid: string, id: string): Promise<ConnectorItem> {
 export async function listConnectors(uid: string): Promise<Connector[]> {
   const sample = sampleConnector();
   const connectors: Connector[] = sample ? [sample] : [];
-  let startKey: Record<string, unknown> | undefined;
-  do {
-    const out = await documentClient().send(
-      new QueryCommand({
-        TableName: table(),
-        KeyConditionExpression: 'PK = :pk AND begins_with(SK, :prefix)',
-        ExpressionAttributeValues: { ':pk': userPk(uid), ':prefix': CONNECTOR_PREFIX },
-        ExclusiveStartKey: startKey,
-      }),
-    );
-    for (const item of out.Items ?? []) connectors.push(toConnector(item));
-    startKey = out.LastEvaluatedKey;
-  } while (startKey);
+  for await (const items of queryPages({
+    TableName: table(),
+    KeyConditionExpression: 'PK = :pk AND begins_with(SK, :prefix)',
+    ExpressionAttributeValues: { ':pk': userPk(uid), ':prefix': CONNECTOR_PREFIX },
+  })) {
+    for (const item of items) connectors.push(toConnector(item));
+  }
   return connectors;
 }
 
