@@ -180,6 +180,8 @@ function errorResponse(
     headers: {
       'content-type': [{ key: 'Content-Type', value: 'application/json' }],
       'cache-control': [{ key: 'Cache-Control', value: 'no-store' }],
+      // Like the API's own errors, so a browser on another origin can read why it was refused.
+      'access-control-allow-origin': [{ key: 'Access-Control-Allow-Origin', value: '*' }],
       ...extra,
     },
     body: JSON.stringify({ error: { code, message } }),

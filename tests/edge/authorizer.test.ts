@@ -96,6 +96,7 @@ async function expectUnauthorized(
   expect(response.body).toBe(UNAUTHORIZED_BODY);
   expect(response.headers?.['content-type']?.[0]?.value).toBe('application/json');
   expect(response.headers?.['www-authenticate']?.[0]?.value).toBe('Bearer');
+  expect(response.headers?.['access-control-allow-origin']?.[0]?.value).toBe('*');
   return request;
 }
 
