@@ -85,7 +85,7 @@ export async function dispatch(
 ): Promise<void> {
   const started = performance.now();
   const requestLog = createLogger({ requestId: context.awsRequestId });
-  // Locally the shim destroys the stream when the client leaves; Lambda never does (see field notes §1).
+  // Locally the shim destroys the stream when the client leaves; Lambda never signals a disconnect.
   // The signal is made on first use: most JSON routes never ask for it.
   let abort: AbortController | undefined;
   const onGone = () => {

@@ -1,5 +1,5 @@
 /**
- * Outbound network guard for user-named database hosts (SSRF defence, field notes §6).
+ * Outbound network guard for user-named database hosts (SSRF defence).
  *
  * The host is checked for syntax, resolved ONCE, and every address it resolves to must be allowed by the policy;
  * the caller then connects to the vetted address (never to the name again), so DNS rebinding cannot switch it.

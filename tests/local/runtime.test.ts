@@ -1,5 +1,5 @@
 /**
- * The local runtime must behave like Lambda's (field notes §1), or code that works locally breaks when
+ * The local runtime must behave like Lambda's Node.js runtime, or code that works locally breaks when
  * deployed. Each rule is checked on the bytes the front end receives.
  */
 import type { StreamifyHandler } from 'aws-lambda';
