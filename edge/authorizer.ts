@@ -150,7 +150,7 @@ function pass(request: CloudFrontRequest): CloudFrontRequest {
   // OAC signs with SigV4; a Function URL refuses POST/PUT without the payload hash, and an honest hash of
   // the body CloudFront forwards is correct for every method.
   setHeader(request.headers, 'x-amz-content-sha256', 'X-Amz-Content-Sha256', bodySha256Hex(request.body));
-  // A streaming Function URL behind CloudFront misbehaves with compression: the origin never sees what the viewer accepts.
+  // A streaming Function URL behind CloudFront misbehaves with compression: hide what the viewer accepts.
   delete request.headers['accept-encoding'];
   return request;
 }

@@ -1,9 +1,9 @@
 /**
  * The only code that starts responses on the Lambda stream. Every response goes through
  * `awslambda.HttpResponseStream.from`, which sends the status and headers as the prelude before the first
- * body byte. The runtime's rules (aws-lambda-nodejs-runtime-interface-client) are kept here: nothing is written before `from()`, the
- * prelude is always sent (an empty body still gets `write('')`), the stream is always ended, and no
- * hop-by-hop header (content-length, connection, transfer-encoding) goes in the prelude.
+ * body byte. The Lambda runtime's rules are kept here: nothing is written before `from()`, the prelude is
+ * always sent (an empty body still gets `write('')`), the stream is always ended, and no hop-by-hop header
+ * (content-length, connection, transfer-encoding) goes in the prelude.
  */
 import type { Writable } from 'node:stream';
 import { corsHeaders } from './cors.js';
