@@ -5,16 +5,18 @@
  * `startEmbeddedPostgres` starts a cluster (initialised once, reused on later starts) and returns a superuser
  * URL; `startSamplePostgres` adds the sample shop database and hands out a read-only role's URL.
  */
-import { randomBytes } from 'node:crypto';
-import { existsSync } from 'node:fs';
+import { createHash, randomBytes } from 'node:crypto';
+import { existsSync, statSync } from 'node:fs';
 import { chmod, mkdir, readFile, writeFile } from 'node:fs/promises';
 import { createServer } from 'node:net';
-import { join } from 'node:path';
+import { dirname, join, resolve } from 'node:path';
 
 export interface EmbeddedPostgres {
   /** Superuser connection string (database `postgres`). */
   url: string;
   port: number;
+  /** Where the cluster lives (not `dir` when, as root, the `postgres` user could not reach it there). */
+  clusterDir: string;
   stop(): Promise<void>;
 }
 
@@ -60,6 +62,21 @@ export function freePort(): Promise<number> {
 
 const isRoot = (): boolean => typeof process.getuid === 'function' && process.getuid() === 0;
 
+/**
+ * `dir` when other users can walk down to it; otherwise (a checkout under root's private home, say) a
+ * directory of its own under /var/tmp, named after `dir` so restarts find the same cluster again.
+ */
+function reachableByOthers(dir: string): string {
+  let current = resolve(dir);
+  for (let parent = dirname(current); parent !== current; current = parent, parent = dirname(current)) {
+    if (existsSync(parent) && (statSync(parent).mode & 0o001) === 0) {
+      const id = createHash('sha256').update(resolve(dir)).digest('hex').slice(0, 12);
+      return join('/var/tmp', `semaia-postgres-${id}`);
+    }
+  }
+  return dir;
+}
+
 export async function startEmbeddedPostgres(options: StartOptions): Promise<EmbeddedPostgres> {
   const EmbeddedPostgresCtor = await loadEmbeddedPostgres();
   const recent: string[] = [];
@@ -71,9 +88,10 @@ export async function startEmbeddedPostgres(options: StartOptions): Promise<Embe
   };
 
   // As root, postgres runs as the `postgres` OS user, which must be able to walk down to the cluster.
-  await mkdir(options.dir, { recursive: true });
-  if (isRoot()) await chmod(options.dir, 0o755);
-  const clusterDir = join(options.dir, 'cluster');
+  const dir = isRoot() ? reachableByOthers(options.dir) : options.dir;
+  await mkdir(dir, { recursive: true });
+  if (isRoot()) await chmod(dir, 0o755);
+  const clusterDir = join(dir, 'cluster');
   const initialised = existsSync(join(clusterDir, 'PG_VERSION'));
 
   let lastError: unknown;
@@ -104,6 +122,7 @@ export async function startEmbeddedPostgres(options: StartOptions): Promise<Embe
     return {
       url: `postgres://postgres:${encodeURIComponent(options.password)}@127.0.0.1:${port}/postgres`,
       port,
+      clusterDir,
       stop: () => (stopped ??= server.stop()),
     };
   }
@@ -114,6 +133,7 @@ export async function startEmbeddedPostgres(options: StartOptions): Promise<Embe
 export interface SamplePostgres {
   /** Connection string of the read-only role `semaia_reader` on the `shop` database. */
   url: string;
+  clusterDir: string;
   stop(): Promise<void>;
 }
 
@@ -145,8 +165,12 @@ export async function startSamplePostgres(options: {
   onLog?: (line: string) => void;
 }): Promise<SamplePostgres> {
   const dir = join(options.dataDir, 'postgres');
-  await mkdir(dir, { recursive: true });
-  const secrets = await sampleSecrets(join(options.dataDir, 'postgres-secrets.json'));
+  // A relocated cluster keeps its passwords beside it, so deleting DATA_DIR cannot orphan it.
+  const home = isRoot() ? reachableByOthers(dir) : dir;
+  await mkdir(home, { recursive: true });
+  const secretsFile =
+    home === dir ? join(options.dataDir, 'postgres-secrets.json') : join(home, 'secrets.json');
+  const secrets = await sampleSecrets(secretsFile);
   const server = await startEmbeddedPostgres({
     dir,
     password: secrets.superuserPassword,
@@ -160,5 +184,5 @@ export async function startSamplePostgres(options: {
     throw err;
   }
   const url = `postgres://${SAMPLE_READER}:${encodeURIComponent(secrets.readerPassword)}@127.0.0.1:${server.port}/${SAMPLE_DATABASE}`;
-  return { url, stop: server.stop };
+  return { url, clusterDir: server.clusterDir, stop: server.stop };
 }

@@ -49,7 +49,7 @@ export async function startLocalServices(options: LocalServiceOptions): Promise<
     stops.push(pg.stop);
     samplePgUrl = pg.url;
     process.env.SEMAIA_SAMPLE_PG_URL = samplePgUrl;
-    log(`PostgreSQL sample database (embedded) at ${new URL(samplePgUrl).host}`);
+    log(`PostgreSQL sample database (embedded) at ${new URL(samplePgUrl).host}, data in ${pg.clusterDir}`);
   }
 
   return {
