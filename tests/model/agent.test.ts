@@ -1,25 +1,10 @@
 /** The tool loop through the real SDK against the scripted Gemini server, with a small in-test tool. */
 import type { FunctionCall } from '@google/genai';
 import { runAgent, type ToolExecutor } from '../../lib/model/agent.js';
-import { getModelClient, type ModelClient } from '../../lib/model/client.js';
-import { partsOf, startScriptedGemini, type ScriptedGemini } from '../support/scripted-gemini.js';
+import { partsOf } from '../support/scripted-gemini.js';
+import { useScriptedModelClient } from '../support/scripted-model-client.js';
 
-let gemini: ScriptedGemini;
-let client: ModelClient;
-const saved = { ...process.env };
-
-beforeAll(async () => {
-  gemini = await startScriptedGemini({ fallback: 'fail' });
-  process.env.GEMINI_API_KEY = 'test-key';
-  process.env.GEMINI_BASE_URL = gemini.url;
-  process.env.MODEL_RETRY_BASE_MS = '20';
-  client = await getModelClient();
-});
-afterAll(async () => {
-  process.env = saved;
-  await gemini.close();
-});
-beforeEach(() => gemini.reset());
+const model = useScriptedModelClient();
 
 /** A tool that "runs" SQL by answering with a fixed table, and records what it was asked. */
 function fakeSqlTool(): ToolExecutor & { calls: FunctionCall[] } {
@@ -62,9 +47,14 @@ const far = () => Date.now() + 60_000;
 
 describe('runAgent', () => {
   it('streams a plain answer', async () => {
-    gemini.script({ chunks: ['One ', 'two ', 'three'] });
+    model.gemini.script({ chunks: ['One ', 'two ', 'three'] });
     const rec = recorder();
-    const r = await runAgent({ client, contents: user('count'), emit: rec.emit, deadlineAt: far() });
+    const r = await runAgent({
+      client: model.client,
+      contents: user('count'),
+      emit: rec.emit,
+      deadlineAt: far(),
+    });
     expect(rec.events).toEqual([
       { event: 'token', data: { text: 'One ' } },
       { event: 'token', data: { text: 'two ' } },
@@ -74,7 +64,7 @@ describe('runAgent', () => {
   });
 
   it('runs a tool, sends back the model content unchanged then the function response, and answers', async () => {
-    gemini.script(
+    model.gemini.script(
       {
         chunks: [
           'Let me check.',
@@ -89,7 +79,7 @@ describe('runAgent', () => {
     const tool = fakeSqlTool();
     const rec = recorder();
     const r = await runAgent({
-      client,
+      client: model.client,
       contents: user('what is n?'),
       tools: tool,
       emit: rec.emit,
@@ -102,7 +92,7 @@ describe('runAgent', () => {
     expect(r.status).toBe('complete');
     expect(r.queries).toEqual([{ sql: 'SELECT 42 AS n', rowCount: 1, columns: ['n'], preview: [[42]] }]);
 
-    const second = gemini.requests[1]!.body;
+    const second = model.gemini.requests[1]!.body;
     expect(second.contents).toHaveLength(3);
     expect(second.contents![1]).toEqual({
       role: 'model',
@@ -129,14 +119,14 @@ describe('runAgent', () => {
   });
 
   it('returns SQL errors to the model so it can correct itself', async () => {
-    gemini.script(
+    model.gemini.script(
       { chunks: [{ functionCall: { name: 'run_sql', args: { sql: 'SELEC bad' } } }] },
       { chunks: [{ functionCall: { name: 'run_sql', args: { sql: 'SELECT 42' } } }] },
       { chunks: ['Fixed it: 42.'] },
     );
     const rec = recorder();
     const r = await runAgent({
-      client,
+      client: model.client,
       contents: user('n?'),
       tools: fakeSqlTool(),
       emit: rec.emit,
@@ -144,17 +134,17 @@ describe('runAgent', () => {
     });
     expect(r.status).toBe('complete');
     expect(r.queries.map((q) => q.error?.code ?? 'ok')).toEqual(['SqlError', 'ok']);
-    const fr = partsOf(gemini.requests[1]!.body).find((p) => p.functionResponse) as any;
+    const fr = partsOf(model.gemini.requests[1]!.body).find((p) => p.functionResponse) as any;
     expect(fr.functionResponse.response).toEqual({ error: { code: 'SqlError', message: 'syntax error' } });
     expect(rec.events.map((e) => e.event)).toEqual(['query', 'query_error', 'query', 'rows', 'token']);
   });
 
   it('stops offering tools after the call limit and tells the model to answer', async () => {
     const call = { chunks: [{ functionCall: { name: 'run_sql', args: { sql: 'SELECT 1' } } }] };
-    gemini.script(call, call, { chunks: ['Done without more tools.'] });
+    model.gemini.script(call, call, { chunks: ['Done without more tools.'] });
     const tool = fakeSqlTool();
     const r = await runAgent({
-      client,
+      client: model.client,
       contents: user('n?'),
       tools: tool,
       emit: recorder().emit,
@@ -163,9 +153,9 @@ describe('runAgent', () => {
     });
     expect(r.status).toBe('complete');
     expect(tool.calls).toHaveLength(2);
-    const modes = gemini.requests.map((q) => (q.body.toolConfig as any)?.functionCallingConfig?.mode);
+    const modes = model.gemini.requests.map((q) => (q.body.toolConfig as any)?.functionCallingConfig?.mode);
     expect(modes).toEqual(['AUTO', 'AUTO', 'NONE']);
-    const lastResponse = partsOf(gemini.requests[2]!.body)
+    const lastResponse = partsOf(model.gemini.requests[2]!.body)
       .filter((p) => p.functionResponse)
       .pop() as any;
     expect(JSON.stringify(lastResponse.functionResponse.response)).toContain('Tool call limit reached');
@@ -173,10 +163,10 @@ describe('runAgent', () => {
 
   it('ends a model that keeps calling tools anyway', async () => {
     const call = { chunks: [{ functionCall: { name: 'run_sql', args: { sql: 'SELECT 1' } } }] };
-    gemini.script(call, call, call, call, call);
+    model.gemini.script(call, call, call, call, call);
     const tool = fakeSqlTool();
     const r = await runAgent({
-      client,
+      client: model.client,
       contents: user('n?'),
       tools: tool,
       emit: recorder().emit,
@@ -186,14 +176,19 @@ describe('runAgent', () => {
     expect(r.status).toBe('incomplete');
     expect(r.error?.code).toBe('LlmError');
     expect(tool.calls).toHaveLength(1);
-    expect(gemini.requests.length).toBeLessThanOrEqual(3);
+    expect(model.gemini.requests.length).toBeLessThanOrEqual(3);
   });
 
   it('stops at the deadline with Timeout and keeps the partial text', async () => {
-    gemini.script({ chunks: ['Partial ', 'answer ', 'never'], delayMs: 400 });
+    model.gemini.script({ chunks: ['Partial ', 'answer ', 'never'], delayMs: 400 });
     const rec = recorder();
     const started = Date.now();
-    const r = await runAgent({ client, contents: user('q'), emit: rec.emit, deadlineAt: Date.now() + 1_000 });
+    const r = await runAgent({
+      client: model.client,
+      contents: user('q'),
+      emit: rec.emit,
+      deadlineAt: Date.now() + 1_000,
+    });
     expect(Date.now() - started).toBeLessThan(3_000);
     expect(r.status).toBe('incomplete');
     expect(r.error?.code).toBe('Timeout');
@@ -201,17 +196,27 @@ describe('runAgent', () => {
   });
 
   it('marks a reply cut by the token limit as incomplete', async () => {
-    gemini.script({ chunks: ['Long answer', { finishReason: 'MAX_TOKENS' }] });
-    const r = await runAgent({ client, contents: user('q'), emit: recorder().emit, deadlineAt: far() });
+    model.gemini.script({ chunks: ['Long answer', { finishReason: 'MAX_TOKENS' }] });
+    const r = await runAgent({
+      client: model.client,
+      contents: user('q'),
+      emit: recorder().emit,
+      deadlineAt: far(),
+    });
     expect(r.status).toBe('incomplete');
     expect(r.text).toBe('Long answer');
     expect(r.error?.message).toContain('token limit');
   });
 
   it('reports a model failure before any token', async () => {
-    gemini.script({ status: 500 }, { status: 500 }, { status: 500 });
+    model.gemini.script({ status: 500 }, { status: 500 }, { status: 500 });
     const rec = recorder();
-    const r = await runAgent({ client, contents: user('q'), emit: rec.emit, deadlineAt: far() });
+    const r = await runAgent({
+      client: model.client,
+      contents: user('q'),
+      emit: rec.emit,
+      deadlineAt: far(),
+    });
     expect(r).toMatchObject({ status: 'incomplete', text: '', error: { code: 'LlmError' } });
     expect(rec.events).toEqual([]);
   });

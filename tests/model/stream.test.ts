@@ -1,41 +1,25 @@
 /** streamTurn through the real @google/genai SDK against the scripted Gemini server over real HTTP. */
-import { getModelClient, type ModelClient } from '../../lib/model/client.js';
 import { streamTurn } from '../../lib/model/stream.js';
 import { AppError } from '../../lib/http/errors.js';
-import { startScriptedGemini, type ScriptedGemini } from '../support/scripted-gemini.js';
+import { useScriptedModelClient } from '../support/scripted-model-client.js';
 
-let gemini: ScriptedGemini;
-let client: ModelClient;
-const saved = { ...process.env };
-
-beforeAll(async () => {
-  gemini = await startScriptedGemini({ fallback: 'fail' });
-  process.env.GEMINI_API_KEY = 'test-key';
-  process.env.GEMINI_BASE_URL = gemini.url;
-  process.env.MODEL_RETRY_BASE_MS = '20';
-  client = await getModelClient();
-});
-afterAll(async () => {
-  process.env = saved;
-  await gemini.close();
-});
-beforeEach(() => gemini.reset());
+const model = useScriptedModelClient();
 
 const user = (text: string) => [{ role: 'user', parts: [{ text }] }];
 const never = () => new AbortController().signal;
 
 describe('streamTurn', () => {
   it('forwards each chunk as it arrives, in order, before the rest is sent', async () => {
-    gemini.script({ chunks: ['Hel', 'lo', ', ', 'wor', 'ld'], delayMs: 40 });
+    model.gemini.script({ chunks: ['Hel', 'lo', ', ', 'wor', 'ld'], delayMs: 40 });
     const pieces: string[] = [];
     const sentAtFirst: number[] = [];
     const r = await streamTurn(
-      client,
+      model.client,
       { contents: user('hi') },
       {
         signal: never(),
         onText: (t) => {
-          if (pieces.length === 0) sentAtFirst.push(gemini.chunksSent());
+          if (pieces.length === 0) sentAtFirst.push(model.gemini.chunksSent());
           pieces.push(t);
         },
       },
@@ -45,16 +29,16 @@ describe('streamTurn', () => {
     expect(r.error).toBeUndefined();
     expect(r.finishReason).toBe('STOP');
     expect(sentAtFirst[0]).toBeLessThan(5); // not batched until the end of the stream
-    const req = gemini.requests[0]!;
+    const req = model.gemini.requests[0]!;
     expect(req.action).toBe('streamGenerateContent');
     expect(req.path).toContain('alt=sse');
     expect(req.headers['x-goog-api-key']).toBe('test-key');
   });
 
   it('sends the request fields the API expects', async () => {
-    gemini.script({ chunks: ['ok'] });
+    model.gemini.script({ chunks: ['ok'] });
     await streamTurn(
-      client,
+      model.client,
       {
         contents: user('q'),
         systemInstruction: 'be brief',
@@ -64,7 +48,7 @@ describe('streamTurn', () => {
       },
       { signal: never(), onText: () => undefined },
     );
-    const body = gemini.requests[0]!.body;
+    const body = model.gemini.requests[0]!.body;
     expect(body.systemInstruction?.parts?.[0]?.text).toBe('be brief');
     expect(body.generationConfig?.maxOutputTokens).toBe(123);
     expect(body.tools?.[0]?.functionDeclarations?.[0]?.name).toBe('run_sql');
@@ -72,7 +56,7 @@ describe('streamTurn', () => {
   });
 
   it('keeps function calls and thought signatures, and does not emit thoughts', async () => {
-    gemini.script({
+    model.gemini.script({
       chunks: [
         { text: 'thinking…', thought: true },
         'Checking. ',
@@ -84,7 +68,7 @@ describe('streamTurn', () => {
     });
     const pieces: string[] = [];
     const r = await streamTurn(
-      client,
+      model.client,
       { contents: user('q') },
       { signal: never(), onText: (t) => void pieces.push(t) },
     );
@@ -98,32 +82,48 @@ describe('streamTurn', () => {
   });
 
   it('retries a 429 before the first token', async () => {
-    gemini.script({ status: 429 }, { chunks: ['after ', 'retry'] });
-    const r = await streamTurn(client, { contents: user('q') }, { signal: never(), onText: () => undefined });
+    model.gemini.script({ status: 429 }, { chunks: ['after ', 'retry'] });
+    const r = await streamTurn(
+      model.client,
+      { contents: user('q') },
+      { signal: never(), onText: () => undefined },
+    );
     expect(r.error).toBeUndefined();
     expect(r.text).toBe('after retry');
-    expect(gemini.requests).toHaveLength(2);
+    expect(model.gemini.requests).toHaveLength(2);
   });
 
   it('retries an error event that arrives before any content', async () => {
-    gemini.script({ chunks: [{ error: { code: 503, message: 'overloaded' } }] }, { chunks: ['fine'] });
-    const r = await streamTurn(client, { contents: user('q') }, { signal: never(), onText: () => undefined });
+    model.gemini.script({ chunks: [{ error: { code: 503, message: 'overloaded' } }] }, { chunks: ['fine'] });
+    const r = await streamTurn(
+      model.client,
+      { contents: user('q') },
+      { signal: never(), onText: () => undefined },
+    );
     expect(r.text).toBe('fine');
-    expect(gemini.requests).toHaveLength(2);
+    expect(model.gemini.requests).toHaveLength(2);
   });
 
   it('retries a connection that breaks before any content', async () => {
-    gemini.script({ chunks: ['lost'], breakAfter: 0 }, { chunks: ['second ', 'try'] });
-    const r = await streamTurn(client, { contents: user('q') }, { signal: never(), onText: () => undefined });
+    model.gemini.script({ chunks: ['lost'], breakAfter: 0 }, { chunks: ['second ', 'try'] });
+    const r = await streamTurn(
+      model.client,
+      { contents: user('q') },
+      { signal: never(), onText: () => undefined },
+    );
     expect(r.error).toBeUndefined();
     expect(r.text).toBe('second try');
-    expect(gemini.requests).toHaveLength(2);
+    expect(model.gemini.requests).toHaveLength(2);
   });
 
   it('gives up after three failing tries with LlmError', async () => {
-    gemini.script({ status: 500 }, { status: 503 }, { status: 500, message: 'still broken' });
-    const r = await streamTurn(client, { contents: user('q') }, { signal: never(), onText: () => undefined });
-    expect(gemini.requests).toHaveLength(3);
+    model.gemini.script({ status: 500 }, { status: 503 }, { status: 500, message: 'still broken' });
+    const r = await streamTurn(
+      model.client,
+      { contents: user('q') },
+      { signal: never(), onText: () => undefined },
+    );
+    expect(model.gemini.requests).toHaveLength(3);
     expect(r.error).toBeInstanceOf(AppError);
     expect(r.error!.code).toBe('LlmError');
     expect(r.error!.message).toContain('HTTP 500');
@@ -131,49 +131,61 @@ describe('streamTurn', () => {
   });
 
   it('does not retry a client error (400)', async () => {
-    gemini.script({ status: 400, message: 'API key not valid' }, { chunks: ['unused'] });
-    const r = await streamTurn(client, { contents: user('q') }, { signal: never(), onText: () => undefined });
-    expect(gemini.requests).toHaveLength(1);
+    model.gemini.script({ status: 400, message: 'API key not valid' }, { chunks: ['unused'] });
+    const r = await streamTurn(
+      model.client,
+      { contents: user('q') },
+      { signal: never(), onText: () => undefined },
+    );
+    expect(model.gemini.requests).toHaveLength(1);
     expect(r.error!.code).toBe('LlmError');
     expect(r.error!.message).toContain('API key not valid');
   });
 
   it('does not wait for a long Retry-After', async () => {
-    gemini.script({ status: 429, retryAfter: 120 }, { chunks: ['unused'] });
-    const r = await streamTurn(client, { contents: user('q') }, { signal: never(), onText: () => undefined });
-    expect(gemini.requests).toHaveLength(1);
+    model.gemini.script({ status: 429, retryAfter: 120 }, { chunks: ['unused'] });
+    const r = await streamTurn(
+      model.client,
+      { contents: user('q') },
+      { signal: never(), onText: () => undefined },
+    );
+    expect(model.gemini.requests).toHaveLength(1);
     expect(r.error!.code).toBe('LlmError');
   });
 
   it('honours a short Retry-After', async () => {
-    gemini.script({ status: 429, retryAfter: 1 }, { chunks: ['ok'] });
+    model.gemini.script({ status: 429, retryAfter: 1 }, { chunks: ['ok'] });
     const started = Date.now();
-    const r = await streamTurn(client, { contents: user('q') }, { signal: never(), onText: () => undefined });
+    const r = await streamTurn(
+      model.client,
+      { contents: user('q') },
+      { signal: never(), onText: () => undefined },
+    );
     expect(r.text).toBe('ok');
     expect(Date.now() - started).toBeGreaterThanOrEqual(950); // waited as told, not the 20 ms backoff
   });
 
   it('never retries once content arrived: the partial text comes back with the error', async () => {
-    gemini.script({ chunks: ['Par', 'tial', 'never'], breakAfter: 2 }, { chunks: ['unused'] });
+    model.gemini.script({ chunks: ['Par', 'tial', 'never'], breakAfter: 2 }, { chunks: ['unused'] });
     const pieces: string[] = [];
     const r = await streamTurn(
-      client,
+      model.client,
       { contents: user('q') },
       { signal: never(), onText: (t) => void pieces.push(t) },
     );
     expect(pieces).toEqual(['Par', 'tial']);
     expect(r.text).toBe('Partial');
     expect(r.error!.code).toBe('LlmError');
-    expect(gemini.requests).toHaveLength(1);
+    expect(model.gemini.requests).toHaveLength(1);
   });
 
   it('stops when the signal aborts, reporting its reason', async () => {
-    gemini.script({ chunks: ['first', 'second'], delayMs: 5_000 });
+    model.gemini.script({ chunks: ['first', 'second'], delayMs: 5_000 });
     const ac = new AbortController();
     setTimeout(() => ac.abort(new AppError('Timeout', 'out of time')), 200);
     const started = Date.now();
     const r = await streamTurn(
-      client,
+      model.client,
       { contents: user('q') },
       { signal: ac.signal, onText: () => undefined },
     );
@@ -183,9 +195,9 @@ describe('streamTurn', () => {
   });
 
   it('cuts the reply at the character cap', async () => {
-    gemini.script({ chunks: ['abcd', 'efgh', 'ijkl'] });
+    model.gemini.script({ chunks: ['abcd', 'efgh', 'ijkl'] });
     const r = await streamTurn(
-      client,
+      model.client,
       { contents: user('q') },
       { signal: never(), onText: () => undefined, maxChars: 6 },
     );

@@ -4,19 +4,11 @@ import { freePort } from '../../lib/local/embedded-postgres.js';
 import { AppError } from '../../lib/http/errors.js';
 import { runReadOnlyQuery } from '../../lib/postgres/query.js';
 import type { ConnectionConfig } from '../../lib/types.js';
+import { rejectionOf as failure } from '../support/errors.js';
 import { createTestDatabase, usingEmbeddedPostgres, type TestDatabase } from '../support/postgres.js';
 
 let db: TestDatabase;
 let conn: ConnectionConfig;
-
-async function failure(p: Promise<unknown>): Promise<AppError> {
-  const err = await p.then(
-    () => undefined,
-    (e: unknown) => e,
-  );
-  expect(err).toBeInstanceOf(AppError);
-  return err as AppError;
-}
 
 beforeAll(async () => {
   db = await createTestDatabase('connect');
