@@ -2,16 +2,10 @@
  * Parses a PostgreSQL connection URL (postgres:// or postgresql://) into connection fields. Pure; errors
  * never repeat the URL, which may hold a password.
  */
-import type { SslMode } from '../types.js';
+import type { ConnectionConfig, SslMode } from '../types.js';
 
-export interface ParsedPostgresUrl {
-  host: string;
-  port: number;
-  database: string;
-  user: string;
-  password?: string;
-  ssl: SslMode;
-}
+/** A URL holds exactly the fields of a connection. */
+export type ParsedPostgresUrl = ConnectionConfig;
 
 export class UrlParseError extends Error {
   override name = 'UrlParseError';
