@@ -4,6 +4,7 @@
  *     to another table, an index and a comment);
  *   - GET /chats (one page) for a user with 10,000 chats, stored with the store's own createChat.
  */
+import { parsePostgresUrl } from '../../lib/connectors/url.js';
 import pg from 'pg';
 import { benchServices } from './services.js';
 import { median, round } from './stats.js';
@@ -40,18 +41,9 @@ async function inspectManyTables(tables: number): Promise<Row[]> {
     const t = performance.now();
     await client.query(ddl.join('\n')); // simple protocol: one round trip for all statements
     const createMs = performance.now() - t;
-    const u = new URL(url);
     const created = await api.request('POST', '/connectors', {
       user: 'scale-user',
-      body: {
-        name: 'Wide',
-        host: u.hostname,
-        port: Number(u.port || 5432),
-        database: u.pathname.slice(1),
-        user: decodeURIComponent(u.username),
-        password: decodeURIComponent(u.password),
-        ssl: 'disable',
-      },
+      body: { name: 'Wide', ...parsePostgresUrl(url, 'disable') },
     });
     if (created.status !== 201) throw new Error(`connector: HTTP ${created.status} ${created.text}`);
     const id = created.json.connector.id as string;

@@ -4,6 +4,7 @@
  * and the real API behind the local shim (tests/support/api.ts: in-memory dynalite, real handler) with a
  * connector pointing at a fresh database.
  */
+import { parsePostgresUrl } from '../../lib/connectors/url.js';
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -96,18 +97,9 @@ export function benchServices(): Promise<BenchServices> {
         `CREATE TABLE items (id int PRIMARY KEY, label text); INSERT INTO items VALUES (1, 'one'), (2, 'two')`,
       ),
     );
-    const u = new URL(dbUrl);
     const created = await api.request('POST', '/connectors', {
       user: BENCH_USER,
-      body: {
-        name: 'Bench items',
-        host: u.hostname,
-        port: Number(u.port || 5432),
-        database: u.pathname.slice(1),
-        user: decodeURIComponent(u.username),
-        password: decodeURIComponent(u.password),
-        ssl: 'disable',
-      },
+      body: { name: 'Bench items', ...parsePostgresUrl(dbUrl, 'disable') },
     });
     if (created.status !== 201)
       throw new Error(`creating the connector failed: ${created.status} ${created.text}`);

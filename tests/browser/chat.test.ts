@@ -5,6 +5,7 @@
  * reading each SSE body with a stream reader and noting when each event arrives: tokens must come spread
  * over time (the scripted model waits between chunks), not in one lump at the end.
  */
+import { parsePostgresUrl } from '../../lib/connectors/url.js';
 import { existsSync } from 'node:fs';
 import { createServer, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
@@ -102,18 +103,9 @@ describeBrowser('a chat in headless Chromium, cross-origin, streamed', () => {
       env: { GEMINI_API_KEY: 'test-key', GEMINI_BASE_URL: gemini.url, SSE_HEARTBEAT_MS: '5000' },
     });
 
-    const u = new URL(db.url);
     const created = await api.request('POST', '/connectors', {
       user: 'browser-user',
-      body: {
-        name: 'Items',
-        host: u.hostname,
-        port: Number(u.port || 5432),
-        database: db.name,
-        user: decodeURIComponent(u.username),
-        password: decodeURIComponent(u.password),
-        ssl: 'disable',
-      },
+      body: { name: 'Items', ...parsePostgresUrl(db.url, 'disable') },
     });
     expect(created.status).toBe(201);
     connectorId = created.json.connector.id;

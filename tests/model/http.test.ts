@@ -2,6 +2,7 @@
  * The model routes over real HTTP through the local shim (the real handler, SSE writer and stores), with the
  * scripted Gemini server behind the real SDK and a real PostgreSQL database.
  */
+import { parsePostgresUrl } from '../../lib/connectors/url.js';
 import { startScriptedGemini, type ScriptedGemini } from '../support/scripted-gemini.js';
 import { startTestApi, type TestApi } from '../support/api.js';
 import { createTestDatabase, type TestDatabase } from '../support/postgres.js';
@@ -27,17 +28,8 @@ beforeAll(async () => {
       SSE_HEARTBEAT_MS: '100',
     },
   });
-  const url = new URL(db.url);
   const created = await api.request('POST', '/connectors', {
-    body: {
-      name: 'Items',
-      host: url.hostname,
-      port: Number(url.port || 5432),
-      database: db.name,
-      user: decodeURIComponent(url.username),
-      password: decodeURIComponent(url.password),
-      ssl: 'disable',
-    },
+    body: { name: 'Items', ...parsePostgresUrl(db.url, 'disable') },
   });
   expect(created.status).toBe(201);
   connectorId = created.json.connector.id;

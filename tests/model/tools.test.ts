@@ -1,4 +1,5 @@
 /** The model's database tools against a real PostgreSQL database. */
+import { parsePostgresUrl } from '../../lib/connectors/url.js';
 import { createDatabaseTools, MODEL_ROW_LIMIT } from '../../lib/model/tools.js';
 import type { ConnectionConfig } from '../../lib/types.js';
 import { createTestDatabase, type TestDatabase } from '../support/postgres.js';
@@ -10,15 +11,7 @@ beforeAll(async () => {
   db = await createTestDatabase('model_tools');
   await db.query(`CREATE TABLE notes (id int PRIMARY KEY, body text)`);
   await db.query(`INSERT INTO notes SELECT g, repeat('x', 2000) FROM generate_series(1, 20) g`);
-  const url = new URL(db.url);
-  conn = {
-    host: url.hostname,
-    port: Number(url.port || 5432),
-    database: db.name,
-    user: decodeURIComponent(url.username),
-    password: decodeURIComponent(url.password),
-    ssl: 'disable',
-  };
+  conn = parsePostgresUrl(db.url, 'disable');
 });
 afterAll(async () => {
   await db?.drop();

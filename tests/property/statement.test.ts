@@ -5,6 +5,7 @@
  * unchanged afterwards. A bounded number of runs (each opens a connection). The pure lexical pre-check is
  * tested on arbitrary strings too.
  */
+import { parsePostgresUrl } from '../../lib/connectors/url.js';
 import fc from 'fast-check';
 import { AppError } from '../../lib/http/errors.js';
 import { checkStatement } from '../../lib/postgres/statement.js';
@@ -57,15 +58,7 @@ describe('single statement, against the real test database', () => {
     db = await createTestDatabase('prop_statement');
     await db.query('CREATE TABLE victim (v int)');
     await db.query('INSERT INTO victim VALUES (1), (2), (3)');
-    const u = new URL(db.url);
-    conn = {
-      host: u.hostname,
-      port: Number(u.port || 5432),
-      database: decodeURIComponent(u.pathname.slice(1)),
-      user: decodeURIComponent(u.username),
-      ...(u.password ? { password: decodeURIComponent(u.password) } : {}),
-      ssl: 'disable',
-    };
+    conn = parsePostgresUrl(db.url, 'disable');
   });
   afterAll(() => db?.drop());
 
