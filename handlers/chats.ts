@@ -1,5 +1,5 @@
 /** Chat history routes (creating chats and messages belongs to the conversation routes). */
-import { badRequest } from '../lib/http/errors.js';
+import { badRequest } from '../lib/errors.js';
 import { json, noContent, type RouteHandler } from '../lib/http/types.js';
 import * as store from '../lib/store/chats.js';
 import type { Message } from '../lib/types.js';

@@ -14,7 +14,7 @@ import { createHash } from 'node:crypto';
 import * as z from 'zod/mini';
 import { config } from '../lib/config.js';
 import { parseBody } from '../lib/http/body.js';
-import { AppError } from '../lib/http/errors.js';
+import { AppError } from '../lib/errors.js';
 import type { SseStream } from '../lib/http/sse-stream.js';
 import { json, sse, type Reply, type RouteContext, type RouteHandler } from '../lib/http/types.js';
 import { newId } from '../lib/ids.js';

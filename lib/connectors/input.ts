@@ -3,7 +3,7 @@
  * partial update. The result is plain connection fields for the store.
  */
 import * as z from 'zod/mini';
-import { AppError } from '../http/errors.js';
+import { AppError } from '../errors.js';
 import { validate } from '../http/body.js';
 import type { SslMode } from '../types.js';
 import { parsePostgresUrl, UrlParseError } from './url.js';

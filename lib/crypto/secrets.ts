@@ -6,7 +6,7 @@
  */
 import { createCipheriv, createDecipheriv, randomBytes } from 'node:crypto';
 import { config } from '../config.js';
-import { AppError } from '../http/errors.js';
+import { AppError } from '../errors.js';
 import { log } from '../log.js';
 import { decryptDataKey, generateDataKey } from './kms.js';
 import { loadLocalKey } from './local-key.js';

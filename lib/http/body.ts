@@ -2,7 +2,7 @@
 import { config as zodConfig, safeParse } from 'zod/mini';
 import type { $ZodType } from 'zod/v4/core';
 import { en } from 'zod/locales';
-import { AppError, badRequest } from './errors.js';
+import { AppError, badRequest } from '../errors.js';
 import type { ApiRequest } from './types.js';
 
 // zod/mini ships without messages; English ones make validation errors readable.

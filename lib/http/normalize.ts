@@ -6,7 +6,7 @@
  *   - API Gateway REST API proxy (payload 1.0; `path` has no stage, multi-value maps carry repeats).
  * A leading `/api` segment (CloudFront forwards `/api/*`) is trimmed afterwards, for every shape.
  */
-import { AppError } from './errors.js';
+import { AppError } from '../errors.js';
 import type { ApiRequest } from './types.js';
 import type { User } from '../types.js';
 

@@ -19,7 +19,7 @@ async function main(): Promise<void> {
 
   let stopModel: (() => Promise<void>) | undefined;
   if (process.argv.includes('--scripted-model') || process.env.SEMAIA_SCRIPTED_MODEL === '1') {
-    const { startScriptedGemini } = await import('../../tests/support/scripted-gemini.js');
+    const { startScriptedGemini } = await import('./scripted-gemini/server.js');
     const model = await startScriptedGemini();
     stopModel = model.close;
     process.env.GEMINI_API_KEY = 'scripted-model';

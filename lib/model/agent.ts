@@ -5,7 +5,7 @@
  * Never throws: a failure ends the loop with what exists, so the caller can store it as incomplete.
  */
 import type { Content, FunctionCall, FunctionDeclaration, Part } from '@google/genai';
-import { AppError } from '../http/errors.js';
+import { AppError } from '../errors.js';
 import type { Logger } from '../log.js';
 import type { QueryRecord } from '../types.js';
 import type { ModelClient } from './client.js';

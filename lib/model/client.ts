@@ -5,7 +5,7 @@
  */
 import type { GoogleGenAI } from '@google/genai';
 import { config } from '../config.js';
-import { AppError } from '../http/errors.js';
+import { AppError } from '../errors.js';
 import { getGeminiApiKey } from '../secrets/gemini-key.js';
 
 export interface ModelClient {

@@ -13,7 +13,7 @@ import type {
   Part,
 } from '@google/genai';
 import { config } from '../config.js';
-import { AppError } from '../http/errors.js';
+import { AppError } from '../errors.js';
 import type { Logger } from '../log.js';
 import type { ModelClient } from './client.js';
 

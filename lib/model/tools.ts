@@ -4,7 +4,7 @@
  * to the model as the tool's result, so it can correct its query; the client sees them as `query_error`.
  */
 import type { FunctionCall, FunctionDeclaration } from '@google/genai';
-import { AppError } from '../http/errors.js';
+import { AppError } from '../errors.js';
 import { runReadOnlyQuery } from '../postgres/query.js';
 import type { ConnectionConfig, QueryRecord } from '../types.js';
 import type { ToolExecutor, ToolOutcome } from './agent.js';

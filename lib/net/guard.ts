@@ -14,7 +14,7 @@
  */
 import { BlockList } from 'node:net';
 import { lookup as dnsLookup } from 'node:dns/promises';
-import { AppError } from '../http/errors.js';
+import { AppError } from '../errors.js';
 import { config } from '../config.js';
 import { embeddedIpv4, formatIp, formatIpv4, mappedIpv4, parseIp, type Family, type ParsedIp } from './ip.js';
 

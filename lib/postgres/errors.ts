@@ -2,7 +2,7 @@
  * Maps what `pg`, the socket or TLS throw to the API's errors, with messages that say what happened and
  * never contain the password or the connection string.
  */
-import { AppError } from '../http/errors.js';
+import { AppError } from '../errors.js';
 
 export type ConnectReason = 'unreachable' | 'auth' | 'tls' | 'timeout' | 'database';
 

@@ -6,7 +6,7 @@
 import type { ConnectionConfig } from '../types.js';
 import { withReadOnlyTransaction, type SessionOptions } from './session.js';
 import { checkStatement } from './statement.js';
-import { AppError } from '../http/errors.js';
+import { AppError } from '../errors.js';
 
 export async function explainQuery(
   conn: ConnectionConfig,

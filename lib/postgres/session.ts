@@ -4,7 +4,7 @@
  * statement_timeout does not (network partition, stuck server) so a request can never hang.
  */
 import type pg from 'pg';
-import { AppError } from '../http/errors.js';
+import { AppError } from '../errors.js';
 import type { ConnectionConfig } from '../types.js';
 import {
   clampStatementTimeout,

@@ -6,7 +6,7 @@
  *   speaks a sub-protocol a query result cannot carry;
  * - DO: anonymous code blocks can run dynamic COPY and other side effects.
  */
-import { AppError } from '../http/errors.js';
+import { AppError } from '../errors.js';
 
 /** Skips whitespace, `--` comments, nested `/* *\/` comments and opening parentheses. */
 function skipNoise(sql: string, from = 0): number {

@@ -13,7 +13,7 @@ import {
   UpdateCommand,
 } from '@aws-sdk/lib-dynamodb';
 import { config } from '../config.js';
-import { AppError, notFound } from '../http/errors.js';
+import { AppError, notFound } from '../errors.js';
 import { newId } from '../ids.js';
 import type { Chat, Message } from '../types.js';
 import { documentClient, isConditionFailed, queryPages } from './client.js';

@@ -7,7 +7,7 @@ import { config } from '../config.js';
 import type { ConnectorPatch, NewConnector } from '../connectors/input.js';
 import { parsePostgresUrl } from '../connectors/url.js';
 import { openSecret, sealSecret, type SealedSecret } from '../crypto/secrets.js';
-import { badRequest, notFound } from '../http/errors.js';
+import { badRequest, notFound } from '../errors.js';
 import { newId } from '../ids.js';
 import type { ConnectionConfig, Connector } from '../types.js';
 import { documentClient, isConditionFailed, queryPages } from './client.js';

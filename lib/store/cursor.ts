@@ -2,7 +2,7 @@
  * Opaque page cursors. A cursor carries only the id of the last item returned; the DynamoDB start key is
  * rebuilt from the caller's own user id, so no cursor can point into another user's partition.
  */
-import { badRequest } from '../http/errors.js';
+import { badRequest } from '../errors.js';
 import { isValidId } from './keys.js';
 
 export function encodeCursor(lastId: string): string {

@@ -7,7 +7,7 @@
  */
 import { DeleteCommand, GetCommand, PutCommand, UpdateCommand } from '@aws-sdk/lib-dynamodb';
 import { config } from '../config.js';
-import { AppError } from '../http/errors.js';
+import { AppError } from '../errors.js';
 import { log } from '../log.js';
 import { documentClient, isConditionFailed } from './client.js';
 import { idempotencySk, userPk } from './keys.js';

@@ -2,7 +2,7 @@
  * Key builders for the single table (layout in table.ts). Every key starts with the caller's user id, and
  * ids are checked so that no value can smuggle a `#` into a key and reach another partition.
  */
-import { AppError } from '../http/errors.js';
+import { AppError } from '../errors.js';
 
 /** Ids the store accepts for connectors, chats and messages (newId() output, `sample`, caller-made ids). */
 const ID_PATTERN = /^[0-9A-Za-z_-]{1,64}$/;

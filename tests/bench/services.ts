@@ -11,7 +11,7 @@ import { join } from 'node:path';
 import pg from 'pg';
 import { installLambdaGlobals } from '../../lib/local/lambda-runtime.js';
 import { startTestApi, type TestApi } from '../support/api.js';
-import { startScriptedGemini, type ScriptedGemini } from '../support/scripted-gemini.js';
+import { startScriptedGemini, type ScriptedGemini } from '../../lib/local/scripted-gemini/server.js';
 
 export interface BenchServices {
   api: TestApi;

@@ -13,7 +13,7 @@ import type { StreamifyHandler } from 'aws-lambda';
 import type { Browser } from 'playwright-core';
 import { installLambdaGlobals } from '../../lib/local/lambda-runtime.js';
 import { startTestApi, type TestApi } from '../support/api.js';
-import { startScriptedGemini, type ScriptedGemini } from '../support/scripted-gemini.js';
+import { startScriptedGemini, type ScriptedGemini } from '../../lib/local/scripted-gemini/server.js';
 import { createTestDatabase, type TestDatabase } from '../support/postgres.js';
 
 const CHROMIUM = '/usr/bin/chromium';

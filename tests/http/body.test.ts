@@ -1,6 +1,7 @@
+import { statusOf } from '../../lib/http/errors.js';
 import * as z from 'zod/mini';
 import { parseBody, validate } from '../../lib/http/body.js';
-import { AppError } from '../../lib/http/errors.js';
+import { AppError } from '../../lib/errors.js';
 
 const schema = z.object({ name: z.string().check(z.minLength(1)), port: z.optional(z.int()) });
 const req = (text: string | undefined) => ({
@@ -25,14 +26,14 @@ describe('request body validation', () => {
 
   it('malformed JSON → 400 IncorrectSignature', () => {
     const err = errorOf(() => parseBody(req('{"name":'), schema));
-    expect(err.status).toBe(400);
+    expect(statusOf(err)).toBe(400);
     expect(err.code).toBe('IncorrectSignature');
     expect(err.message).toBe('Request body is not valid JSON');
   });
 
   it('a wrong field → 400 naming the field, with a readable reason', () => {
     const err = errorOf(() => parseBody(req('{"name":"db","port":"5432"}'), schema));
-    expect(err.status).toBe(400);
+    expect(statusOf(err)).toBe(400);
     expect(err.details).toEqual({ field: 'port' });
     expect(err.message).toBe('Invalid body field "port": Invalid input: expected number, received string');
   });

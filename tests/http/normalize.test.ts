@@ -1,5 +1,6 @@
+import { statusOf } from '../../lib/http/errors.js';
 import { normalizeEvent, trimApiPrefix } from '../../lib/http/normalize.js';
-import { AppError } from '../../lib/http/errors.js';
+import { AppError } from '../../lib/errors.js';
 import { loadEvent } from '../support/events.js';
 
 describe('trimApiPrefix', () => {
@@ -111,7 +112,7 @@ describe('normalizeEvent', () => {
     try {
       normalizeEvent(event, 'x');
     } catch (err) {
-      expect((err as AppError).status).toBe(400);
+      expect(statusOf(err as AppError)).toBe(400);
       expect((err as AppError).code).toBe('IncorrectSignature');
     }
   });

@@ -5,7 +5,7 @@
 import { dispatch, type DispatchRoute } from '../../lib/http/dispatch.js';
 import { createRouter } from '../../lib/http/router.js';
 import { sse, json } from '../../lib/http/types.js';
-import { AppError } from '../../lib/http/errors.js';
+import { AppError } from '../../lib/errors.js';
 import { installLambdaGlobals } from '../../lib/local/lambda-runtime.js';
 import { startTestApi, type TestApi } from '../support/api.js';
 import { readSse } from '../support/sse-client.js';

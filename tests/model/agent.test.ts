@@ -1,7 +1,7 @@
 /** The tool loop through the real SDK against the scripted Gemini server, with a small in-test tool. */
 import type { FunctionCall } from '@google/genai';
 import { runAgent, type ToolExecutor } from '../../lib/model/agent.js';
-import { partsOf } from '../support/scripted-gemini.js';
+import { partsOf } from '../../lib/local/scripted-gemini/server.js';
 import { useScriptedModelClient } from '../support/scripted-model-client.js';
 
 const model = useScriptedModelClient();

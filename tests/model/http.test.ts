@@ -3,7 +3,7 @@
  * scripted Gemini server behind the real SDK and a real PostgreSQL database.
  */
 import { parsePostgresUrl } from '../../lib/connectors/url.js';
-import { startScriptedGemini, type ScriptedGemini } from '../support/scripted-gemini.js';
+import { startScriptedGemini, type ScriptedGemini } from '../../lib/local/scripted-gemini/server.js';
 import { startTestApi, type TestApi } from '../support/api.js';
 import { createTestDatabase, type TestDatabase } from '../support/postgres.js';
 import { readSse } from '../support/sse-client.js';

@@ -1,6 +1,6 @@
 /** The scripted Gemini server itself, through the real SDK: its default behaviour and the unary endpoint. */
 import { GoogleGenAI } from '@google/genai';
-import { startScriptedGemini, type ScriptedGemini } from '../support/scripted-gemini.js';
+import { startScriptedGemini, type ScriptedGemini } from '../../lib/local/scripted-gemini/server.js';
 
 let gemini: ScriptedGemini;
 let ai: GoogleGenAI;

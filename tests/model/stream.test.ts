@@ -1,6 +1,6 @@
 /** streamTurn through the real @google/genai SDK against the scripted Gemini server over real HTTP. */
 import { streamTurn } from '../../lib/model/stream.js';
-import { AppError } from '../../lib/http/errors.js';
+import { AppError } from '../../lib/errors.js';
 import { useScriptedModelClient } from '../support/scripted-model-client.js';
 
 const model = useScriptedModelClient();

@@ -1,6 +1,7 @@
+import { statusOf } from '../../lib/http/errors.js';
 import { createServer, type Server } from 'node:net';
 import fc from 'fast-check';
-import { AppError } from '../../lib/http/errors.js';
+import { AppError } from '../../lib/errors.js';
 import {
   checkHostSyntax,
   classifyAddress,
@@ -45,7 +46,7 @@ describe('host syntax', () => {
       checkHostSyntax(host);
     } catch (e) {
       expect((e as AppError).code).toBe('HostNotAllowed');
-      expect((e as AppError).status).toBe(400);
+      expect(statusOf(e as AppError)).toBe(400);
     }
   });
 
@@ -180,7 +181,7 @@ describe('resolveAllowedAddress', () => {
   ])('refuses %s under public', async (host) => {
     const err = await refusedWith(resolveAllowedAddress(host, 'public'));
     expect(err.code).toBe('HostNotAllowed');
-    expect(err.status).toBe(400);
+    expect(statusOf(err)).toBe(400);
   });
 
   it('explains the refusal', async () => {

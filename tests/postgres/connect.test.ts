@@ -1,7 +1,8 @@
+import { statusOf } from '../../lib/http/errors.js';
 import { createServer, type Server, type Socket } from 'node:net';
 import { parsePostgresUrl } from '../../lib/connectors/url.js';
 import { freePort } from '../../lib/local/embedded-postgres.js';
-import { AppError } from '../../lib/http/errors.js';
+import { AppError } from '../../lib/errors.js';
 import { runReadOnlyQuery } from '../../lib/postgres/query.js';
 import type { ConnectionConfig } from '../../lib/types.js';
 import { rejectionOf as failure } from '../support/errors.js';
@@ -25,7 +26,7 @@ describe('connection failures are clear ConnectorErrors in bounded time', () => 
     const err = await failure(runReadOnlyQuery({ ...conn, port }, 'SELECT 1'));
     expect(Date.now() - started).toBeLessThan(6_000);
     expect(err.code).toBe('ConnectorError');
-    expect(err.status).toBe(502);
+    expect(statusOf(err)).toBe(502);
     expect(err.details).toEqual({ reason: 'unreachable' });
     expect(err.message).toMatch(/connection refused/);
   });

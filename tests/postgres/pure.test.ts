@@ -1,5 +1,5 @@
 /** Pure helpers of lib/postgres: the leading-keyword check, value conversion, error mapping. */
-import { AppError } from '../../lib/http/errors.js';
+import { AppError } from '../../lib/errors.js';
 import { mapConnectError, mapQueryError } from '../../lib/postgres/errors.js';
 import { checkStatement, leadingKeyword } from '../../lib/postgres/statement.js';
 import { timestampToIso, toJsonSafe } from '../../lib/postgres/values.js';

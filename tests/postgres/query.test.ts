@@ -1,3 +1,4 @@
+import { statusOf } from '../../lib/http/errors.js';
 import pg from 'pg';
 import { parsePostgresUrl } from '../../lib/connectors/url.js';
 import { explainQuery } from '../../lib/postgres/explain.js';
@@ -151,7 +152,7 @@ describe('writes are refused and nothing changes', () => {
   ])('%s → 400', async (sql) => {
     const err = await failure(runReadOnlyQuery(conn, sql));
     expect(err.code).toBe('SqlError');
-    expect(err.status).toBe(400);
+    expect(statusOf(err)).toBe(400);
   });
 
   it('leaves the table, its rows and the sequence intact', async () => {
@@ -197,7 +198,7 @@ describe('timeouts and session state', () => {
     const err = await failure(runReadOnlyQuery(conn, 'SELECT pg_sleep(20)', { timeoutMs: 500 }));
     expect(Date.now() - started).toBeLessThan(8_000);
     expect(err.code).toBe('QueryTimeout');
-    expect(err.status).toBe(504);
+    expect(statusOf(err)).toBe(504);
     expect(err.message).toBe('The query was cancelled after 0.5 s (statement timeout)');
     const next = await runReadOnlyQuery(conn, 'SELECT 1 AS ok');
     expect(next.rows).toEqual([[1]]);

@@ -9,7 +9,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { createInterface } from 'node:readline';
 import { parsePostgresUrl } from '../../lib/connectors/url.js';
-import { AppError } from '../../lib/http/errors.js';
+import { AppError } from '../../lib/errors.js';
 import { inspectSchema } from '../../lib/postgres/inspect.js';
 import { runReadOnlyQuery } from '../../lib/postgres/query.js';
 import type { ConnectionConfig } from '../../lib/types.js';

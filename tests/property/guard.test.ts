@@ -5,7 +5,7 @@
  */
 import fc from 'fast-check';
 import { isIP } from 'node:net';
-import { AppError } from '../../lib/http/errors.js';
+import { AppError } from '../../lib/errors.js';
 import { checkHostSyntax, isAddressAllowed, resolveAllowedAddress } from '../../lib/net/guard.js';
 
 const byte = fc.integer({ min: 0, max: 255 });

@@ -3,8 +3,9 @@
  * tests/events with fields replaced or deleted. It either returns a request whose path starts with `/`, or
  * throws an AppError with status 400 — never anything else (a TypeError here would be a 500 in Lambda).
  */
+import { statusOf } from '../../lib/http/errors.js';
 import fc from 'fast-check';
-import { AppError } from '../../lib/http/errors.js';
+import { AppError } from '../../lib/errors.js';
 import { normalizeEvent } from '../../lib/http/normalize.js';
 import { loadEvent } from '../support/events.js';
 import { mutatedEvent, nastyString } from './arbitraries.js';
@@ -25,7 +26,7 @@ function checkContract(event: unknown): boolean {
     req = normalizeEvent(event, 'fallback-id');
   } catch (err) {
     expect(err).toBeInstanceOf(AppError);
-    expect((err as AppError).status).toBe(400);
+    expect(statusOf(err as AppError)).toBe(400);
     return false;
   }
   expect(req.path.startsWith('/')).toBe(true);

@@ -7,7 +7,7 @@
  */
 import { parsePostgresUrl } from '../../lib/connectors/url.js';
 import fc from 'fast-check';
-import { AppError } from '../../lib/http/errors.js';
+import { AppError } from '../../lib/errors.js';
 import { checkStatement } from '../../lib/postgres/statement.js';
 import { runReadOnlyQuery } from '../../lib/postgres/query.js';
 import type { ConnectionConfig } from '../../lib/types.js';

@@ -2,11 +2,12 @@
  * The model routes, driven in-process with a recording SSE stream, against the real stores (dynalite through
  * the real SDK), a real PostgreSQL database, and the scripted Gemini server through the real @google/genai SDK.
  */
+import { statusOf } from '../../lib/http/errors.js';
 import { createChat, explainQuery, postMessage } from '../../handlers/conversation.js';
 import { getChat as getChatRoute } from '../../handlers/chats.js';
 import type { SseStream } from '../../lib/http/sse-stream.js';
 import type { Reply, RouteContext } from '../../lib/http/types.js';
-import { AppError } from '../../lib/http/errors.js';
+import { AppError } from '../../lib/errors.js';
 import { clearSchemaCache } from '../../lib/model/schema.js';
 import { listChats, listMessages, getChat } from '../../lib/store/chats.js';
 import { createConnector } from '../../lib/store/connectors.js';
@@ -15,7 +16,7 @@ import type { Message } from '../../lib/types.js';
 import { makeContext, type ContextOptions } from '../support/context.js';
 import { useDynamo } from '../support/dynamo.js';
 import { createTestDatabase, type TestDatabase } from '../support/postgres.js';
-import { partsOf, startScriptedGemini, type ScriptedGemini } from '../support/scripted-gemini.js';
+import { partsOf, startScriptedGemini, type ScriptedGemini } from '../../lib/local/scripted-gemini/server.js';
 
 useDynamo();
 
@@ -128,7 +129,7 @@ describe('POST /connectors/{id}/chats', () => {
     const before = (await listChats(UID, { limit: 100 })).chats.length;
     const err = await errorOf(startChat({ message: 'hello' }));
     expect(err.code).toBe('LlmNotConfigured');
-    expect(err.status).toBe(503);
+    expect(statusOf(err)).toBe(503);
     expect(err.message).toContain('GEMINI_API_KEY');
     expect(gemini.requests).toHaveLength(0);
     expect((await listChats(UID, { limit: 100 })).chats).toHaveLength(before);

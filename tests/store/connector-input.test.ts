@@ -2,7 +2,7 @@
 import fc from 'fast-check';
 import { parseConnectorPatch, parseNewConnector } from '../../lib/connectors/input.js';
 import { parsePostgresUrl, UrlParseError } from '../../lib/connectors/url.js';
-import { AppError } from '../../lib/http/errors.js';
+import { AppError } from '../../lib/errors.js';
 
 const fieldOf = (fn: () => unknown) => {
   try {

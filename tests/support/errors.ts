@@ -1,4 +1,4 @@
-import { AppError } from '../../lib/http/errors.js';
+import { AppError } from '../../lib/errors.js';
 
 /** The AppError a promise rejects with (the test fails if it resolves or rejects with anything else). */
 export async function rejectionOf(p: Promise<unknown>): Promise<AppError> {

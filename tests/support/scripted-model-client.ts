@@ -4,7 +4,7 @@
  * filled in by `beforeAll`, so read its fields inside tests.
  */
 import { getModelClient, type ModelClient } from '../../lib/model/client.js';
-import { startScriptedGemini, type ScriptedGemini } from './scripted-gemini.js';
+import { startScriptedGemini, type ScriptedGemini } from '../../lib/local/scripted-gemini/server.js';
 
 export function useScriptedModelClient(): { gemini: ScriptedGemini; client: ModelClient } {
   const model = {} as { gemini: ScriptedGemini; client: ModelClient };

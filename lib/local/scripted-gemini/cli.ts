@@ -1,10 +1,10 @@
 /**
  * Runs the scripted Gemini model standalone, for building UIs without a key:
- *   npx tsx tests/support/scripted-gemini-cli.ts [--port 8787] [--delay 40]
+ *   npx tsx lib/local/scripted-gemini/cli.ts [--port 8787] [--delay 40]
  * then start the API with the printed GEMINI_BASE_URL and any GEMINI_API_KEY (the scripted model only
  * checks that one is sent). `npm start -- --scripted-model` does the same in one process.
  */
-import { startScriptedGemini } from './scripted-gemini.js';
+import { startScriptedGemini } from './server.js';
 
 function arg(name: string, fallback: number): number {
   const i = process.argv.indexOf(`--${name}`);
