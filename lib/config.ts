@@ -1,86 +1,96 @@
 /**
- * Configuration from the environment, read when asked (not at import) so tests and the local shim can set
- * variables before first use. Defaults are the local ones; Lambda is detected by its own variables.
+ * Configuration from the environment. Every variable is declared once in config/settings.ts; here each
+ * becomes a typed getter that reads the variable when asked (tests and the local shim set variables after
+ * modules load), parses it and remembers the result until the raw text changes. A value that does not parse
+ * throws a ConfigError naming the variable and what it accepts; `checkConfig()` reads them all at start so
+ * `npm start` and the Lambda's init fail at once instead of on some later request.
  */
 import { resolve } from 'node:path';
+import { ConfigError, parseWith } from './config/parsers.js';
+import { SETTINGS, type Setting } from './config/settings.js';
 
-const env = (name: string): string | undefined => {
-  const v = process.env[name];
-  return v === undefined || v === '' ? undefined : v;
+export { ConfigError } from './config/parsers.js';
+
+type Settings = typeof SETTINGS;
+type ValueOf<S> = S extends Setting<infer T> ? T : never;
+
+/** True inside AWS Lambda (never create tables, never start embedded services, no sample connector). */
+const inLambda = (): boolean => Boolean(process.env.AWS_LAMBDA_FUNCTION_NAME) && !process.env.SEMAIA_LOCAL;
+
+const parsed = new Map<string, { raw: string; value: unknown }>();
+
+function read<T>(s: Setting<T>): T {
+  const raw = process.env[s.env];
+  if (raw === undefined || raw === '') {
+    return typeof s.fallback === 'function'
+      ? (s.fallback as (e: { inLambda: boolean }) => T)({ inLambda: inLambda() })
+      : s.fallback;
+  }
+  const hit = parsed.get(s.env);
+  if (hit && hit.raw === raw) return hit.value as T;
+  let value: T;
+  try {
+    value = parseWith(s.env, raw, s.parser);
+  } catch (err) {
+    if (s.secret && err instanceof ConfigError) {
+      throw new ConfigError(`${s.env} is set but invalid: expected ${s.parser.accepts}`);
+    }
+    throw err;
+  }
+  parsed.set(s.env, { raw, value });
+  return value;
+}
+
+interface Derived {
+  readonly inLambda: boolean;
+  readonly region: string;
+  /** DATA_DIR as an absolute path. */
+  readonly dataDir: string;
+  /** Connection string of the local sample database (set by the local shim); never in Lambda. */
+  readonly samplePgUrl: string | undefined;
+}
+
+export type Config = { readonly [K in keyof Settings]: ValueOf<Settings[K]> } & Derived;
+
+const derived: Derived = {
+  get inLambda() {
+    return inLambda();
+  },
+  get region() {
+    return process.env.AWS_REGION || process.env.AWS_DEFAULT_REGION || 'us-east-1';
+  },
+  get dataDir() {
+    return resolve(config.dataDirRaw);
+  },
+  get samplePgUrl() {
+    return inLambda() ? undefined : config.samplePgUrlRaw;
+  },
 };
 
-const intEnv = (name: string, fallback: number): number => {
-  const v = env(name);
-  const n = v === undefined ? NaN : Number(v);
-  return Number.isFinite(n) && n >= 0 ? n : fallback;
-};
+export const config: Config = Object.defineProperties(
+  derived,
+  Object.fromEntries(
+    Object.entries(SETTINGS).map(([key, s]) => [
+      key,
+      { get: () => read(s as Setting<unknown>), enumerable: true },
+    ]),
+  ),
+) as Config;
 
-export const config = {
-  /** True inside AWS Lambda (never create tables, never start embedded services, no sample connector). */
-  get inLambda(): boolean {
-    return env('AWS_LAMBDA_FUNCTION_NAME') !== undefined && env('SEMAIA_LOCAL') === undefined;
-  },
-  get tableName(): string {
-    return env('TABLE_NAME') ?? 'semaia';
-  },
-  get dynamoEndpoint(): string | undefined {
-    return env('DYNAMODB_ENDPOINT');
-  },
-  get region(): string {
-    return env('AWS_REGION') ?? env('AWS_DEFAULT_REGION') ?? 'us-east-1';
-  },
-  get dataDir(): string {
-    return resolve(env('DATA_DIR') ?? '.data');
-  },
-  get kmsKeyId(): string | undefined {
-    return env('KMS_KEY_ID');
-  },
-  /** KMS endpoint override (tests point it at a local KMS stand-in); unset means the regional endpoint. */
-  get kmsEndpoint(): string | undefined {
-    return env('KMS_ENDPOINT');
-  },
-  /** Milliseconds between SSE heartbeat comments. */
-  get heartbeatMs(): number {
-    return intEnv('SSE_HEARTBEAT_MS', 15_000);
-  },
-  /** Largest accepted request body, in bytes. */
-  get maxBodyBytes(): number {
-    return intEnv('MAX_BODY_BYTES', 256 * 1024);
-  },
-  /** Connection string of the local sample database (set by the local shim), if any. */
-  get samplePgUrl(): string | undefined {
-    return this.inLambda ? undefined : env('SEMAIA_SAMPLE_PG_URL');
-  },
-  get geminiApiKey(): string | undefined {
-    return env('GEMINI_API_KEY');
-  },
-  get geminiModel(): string {
-    return env('GEMINI_MODEL') ?? 'gemini-2.5-flash';
-  },
-  get geminiBaseUrl(): string | undefined {
-    return env('GEMINI_BASE_URL');
-  },
-  /** `public`, `any`, or a comma-separated list of CIDRs allowed besides public addresses. */
-  get connectorAllowedNetworks(): string {
-    return env('CONNECTOR_ALLOWED_NETWORKS') ?? (this.inLambda ? 'public' : 'any');
-  },
-  get statementTimeoutMs(): number {
-    return Math.min(intEnv('SQL_STATEMENT_TIMEOUT_MS', 15_000), 120_000);
-  },
-  /** Model replies stop this long before the function's deadline, leaving time to store what exists. */
-  get modelDeadlineMarginMs(): number {
-    return intEnv('MODEL_DEADLINE_MARGIN_MS', 5_000);
-  },
-  /** `maxOutputTokens` sent to the model for each reply (2.5 models count their thinking tokens in it). */
-  get modelMaxOutputTokens(): number {
-    return intEnv('MODEL_MAX_OUTPUT_TOKENS', 8_192);
-  },
-  /** Cap on the characters of one streamed reply (a second bound next to the token limit). */
-  get modelMaxReplyChars(): number {
-    return intEnv('MODEL_MAX_REPLY_CHARS', 24_000);
-  },
-  /** First retry delay (ms) for a 429/5xx before the first token; the next one is 4× (both jittered). */
-  get modelRetryBaseMs(): number {
-    return intEnv('MODEL_RETRY_BASE_MS', 250);
-  },
-};
+/**
+ * Reads every variable once; throws one ConfigError listing every bad value (each naming the variable and
+ * what it accepts). Called first by `npm start`, `npm run invoke` and the Lambda entry's init.
+ */
+export function checkConfig(): void {
+  const problems: string[] = [];
+  for (const s of Object.values(SETTINGS)) {
+    try {
+      read(s as Setting<unknown>);
+    } catch (err) {
+      if (!(err instanceof ConfigError)) throw err;
+      problems.push(err.message);
+    }
+  }
+  if (problems.length === 1) throw new ConfigError(`Invalid configuration: ${problems[0]}`);
+  if (problems.length > 1) throw new ConfigError(`Invalid configuration:\n  ${problems.join('\n  ')}`);
+}

@@ -52,3 +52,29 @@ export const isAppError = (err: unknown, code?: ErrorCode): err is AppError =>
 export const badRequest = (message: string, details?: Record<string, unknown>) =>
   new AppError('IncorrectSignature', message, details);
 export const notFound = (what: string) => new AppError('NotFound', `${what} not found`);
+
+/**
+ * Failures that are part of normal operation, not defects of ours: the caller's input (every 4xx), the
+ * user's own database or the model being unavailable, a limit. Logged at warn without a stack.
+ */
+const EXPECTED: ReadonlySet<ErrorCode> = new Set<ErrorCode>([
+  'EmptyResponse',
+  'IncorrectSignature',
+  'SqlError',
+  'HostNotAllowed',
+  'PrivilegedRole',
+  'Unauthorized',
+  'NotFound',
+  'MethodNotAllowed',
+  'Conflict',
+  'PayloadTooLarge',
+  'TooManyRequests',
+  'QuotaExceeded',
+  'ConnectorError',
+  'LlmNotConfigured',
+  'QueryTimeout',
+  'Timeout',
+  'Shutdown',
+]);
+
+export const isExpectedFailure = (err: unknown): boolean => err instanceof AppError && EXPECTED.has(err.code);

@@ -7,7 +7,6 @@
 import { createCipheriv, createDecipheriv, randomBytes } from 'node:crypto';
 import { config } from '../config.js';
 import { AppError } from '../errors.js';
-import { log } from '../log.js';
 import { decryptDataKey, generateDataKey } from './kms.js';
 import { loadLocalKey } from './local-key.js';
 
@@ -45,9 +44,6 @@ export async function sealSecret(plaintext: string, ctx: SecretContext): Promise
     key = dataKey.plaintext;
     head = { kp: 'kms', keyId: dataKey.keyId, edk: dataKey.encrypted.toString('base64') };
   } else if (config.inLambda) {
-    log.error('refusing to store a connector password: KMS_KEY_ID is not set in Lambda', undefined, {
-      connectorId: ctx.connectorId,
-    });
     throw new AppError('Internal', 'KMS_KEY_ID is not set: connector passwords cannot be stored');
   } else {
     const local = await loadLocalKey();
@@ -72,9 +68,8 @@ export async function sealSecret(plaintext: string, ctx: SecretContext): Promise
   }
 }
 
+// The request's log line records it with its cause chain; the client sees a generic Internal error.
 const undecryptable = (reason: string, ctx: SecretContext, cause?: unknown) => {
-  // Logged with ids only; the client sees a generic Internal error.
-  log.error('stored connector password cannot be decrypted', cause, { connectorId: ctx.connectorId, reason });
   return new AppError(
     'Internal',
     `The stored password of connector ${ctx.connectorId} cannot be decrypted (${reason})`,

@@ -68,6 +68,9 @@ class Context implements RouteContext {
   }
 }
 
+/** The first invocation of this container (Powertools' `cold_start`). */
+let cold = true;
+
 /** Route modules load once per container; the table's entries are the keys. */
 const loadedHandlers = new WeakMap<DispatchRoute, RouteHandler>();
 
@@ -85,7 +88,10 @@ export async function dispatch(
   router: Router<DispatchRoute>,
 ): Promise<void> {
   const started = performance.now();
-  const requestLog = createLogger({ requestId: context.awsRequestId });
+  const coldStart = cold;
+  cold = false;
+  // Until the event is normalized, the Lambda request id is the only id there is.
+  let requestLog = createLogger({ requestId: context.awsRequestId, awsRequestId: context.awsRequestId });
   // Locally the shim destroys the stream when the client leaves; Lambda never signals a disconnect.
   // The signal is made on first use: most JSON routes never ask for it.
   let abort: AbortController | undefined;
@@ -106,6 +112,10 @@ export async function dispatch(
   let outcome: Outcome;
   try {
     req = normalizeEvent(event, context.awsRequestId);
+    // Every line carries both ids: the one clients see (x-request-id) and Lambda's own (its REPORT lines).
+    if (req.requestId !== context.awsRequestId) {
+      requestLog = createLogger({ requestId: req.requestId, awsRequestId: context.awsRequestId });
+    }
     outcome = await route(req, responseStream, context, router, requestLog, signal);
   } catch (err) {
     outcome = await failBeforeBody(err, responseStream, req?.requestId ?? context.awsRequestId, requestLog);
@@ -117,7 +127,6 @@ export async function dispatch(
   }
 
   requestLog.info('request', {
-    requestId: req?.requestId ?? context.awsRequestId,
     method: req?.method,
     route: outcome.route,
     path: outcome.route ? undefined : req?.path,
@@ -126,6 +135,7 @@ export async function dispatch(
     stream: outcome.stream,
     durationMs: Math.round((performance.now() - started) * 10) / 10,
     user: req?.user?.uid,
+    ...(coldStart ? { coldStart: true } : {}),
   });
 }
 
@@ -192,7 +202,7 @@ async function route(
   } catch (err) {
     const { error } = describeError(err, req.requestId);
     errorCode = error.code;
-    if (!(err instanceof AppError) || error.code === 'Internal') log.error('stream failed', err);
+    log.error('stream failed', err);
     await sse.send('error', error);
   } finally {
     await sse.close();
@@ -207,7 +217,7 @@ async function failBeforeBody(
   log: Logger,
 ): Promise<Outcome> {
   const { status, error } = describeError(err, requestId);
-  if (status >= 500) log.error('request failed', err, { code: error.code });
+  log.error('request failed', err, { code: error.code });
   const body = status === 204 ? undefined : { error };
   try {
     await sendJson(responseStream, status, body, { 'x-request-id': requestId });

@@ -6,19 +6,21 @@
  *   SEMAIA_SAMPLE=off   do not start the sample PostgreSQL
  *   --scripted-model    answer chats with the scripted model (no Gemini key needed; for UI work)
  */
+import { checkConfig, config, ConfigError } from '../config.js';
 import { installLambdaGlobals } from './lambda-runtime.js';
 import { createShimServer } from './shim-server.js';
 import { startLocalServices } from './services.js';
 
 async function main(): Promise<void> {
+  checkConfig(); // before any service starts: a bad PORT must not cost a PostgreSQL start-up
   installLambdaGlobals();
   // Local runs may use Node 20; deployments use nodejs22.x, so the SDK's Node-version notice is noise here.
   process.env.AWS_SDK_JS_NODE_VERSION_SUPPORT_WARNING_DISABLED ??= 'true';
   const say = (m: string) => process.stdout.write(`[semaia] ${m}\n`);
-  const services = await startLocalServices({ sample: process.env.SEMAIA_SAMPLE !== 'off', log: say });
+  const services = await startLocalServices({ sample: config.sample === 'on', log: say });
 
   let stopModel: (() => Promise<void>) | undefined;
-  if (process.argv.includes('--scripted-model') || process.env.SEMAIA_SCRIPTED_MODEL === '1') {
+  if (process.argv.includes('--scripted-model') || config.scriptedModel) {
     const { startScriptedGemini } = await import('./scripted-gemini/server.js');
     const model = await startScriptedGemini();
     stopModel = model.close;
@@ -28,16 +30,15 @@ async function main(): Promise<void> {
   }
 
   const { handler } = await import('../../handlers/api.js');
-  const server = createShimServer({ handler, timeoutMs: Number(process.env.LAMBDA_TIMEOUT_MS) || 900_000 });
-  const host = process.env.HOST ?? '127.0.0.1';
-  const port = Number(process.env.PORT ?? 8080);
+  const server = createShimServer({ handler, timeoutMs: config.lambdaTimeoutMs });
+  const { host, port } = config;
   await new Promise<void>((resolve, reject) => {
     server.once('error', reject);
     server.listen(port, host, resolve);
   });
   const url = `http://${host.includes(':') ? `[${host}]` : host}:${port}`;
   say(
-    `API listening on ${url}  (model: ${process.env.GEMINI_API_KEY ? 'configured' : 'not configured — set GEMINI_API_KEY or use --scripted-model'})`,
+    `API listening on ${url}  (model: ${config.geminiApiKey ? 'configured' : 'not configured — set GEMINI_API_KEY or use --scripted-model'})`,
   );
   say('Try:');
   say(`  curl -s ${url}/api/health`);
@@ -63,8 +64,9 @@ async function main(): Promise<void> {
 }
 
 main().catch((err) => {
-  process.stderr.write(
-    `[semaia] failed to start: ${err instanceof Error ? (err.stack ?? err.message) : err}\n`,
-  );
+  // A configuration mistake is the user's to fix: one line, no stack.
+  const text =
+    err instanceof ConfigError ? err.message : err instanceof Error ? (err.stack ?? err.message) : err;
+  process.stderr.write(`[semaia] failed to start: ${text}\n`);
   process.exit(1);
 });

@@ -10,7 +10,7 @@ let cached: Promise<string | undefined> | undefined;
 export function getGeminiApiKey(): Promise<string | undefined> {
   const fromEnv = config.geminiApiKey;
   if (fromEnv) return Promise.resolve(fromEnv);
-  const param = process.env.GEMINI_API_KEY_PARAM;
+  const param = config.geminiApiKeyParam;
   if (!param) return Promise.resolve(undefined);
   cached ??= fetchParameter(param).catch((err) => {
     cached = undefined; // a transient SSM failure must not stick for the container's life

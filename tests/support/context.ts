@@ -22,6 +22,7 @@ export function memoryLogger(
     );
   return {
     lines,
+    debug: (msg, fields) => emit('debug', msg, fields),
     info: (msg, fields) => emit('info', msg, fields),
     warn: (msg, fields) => emit('warn', msg, fields),
     error: (msg, err, fields) => emit('error', msg, fields, err),

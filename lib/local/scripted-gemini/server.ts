@@ -9,6 +9,7 @@
  */
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
 import type { AddressInfo, Socket } from 'node:net';
+import { config } from '../../config.js';
 
 /** One Gemini `Part` as JSON (text, functionCall, thoughtSignature...). */
 export type GeminiPart = Record<string, unknown>;
@@ -294,8 +295,7 @@ export async function startScriptedGemini(opts: ScriptedGeminiOptions = {}): Pro
   const sockets = new Set<Socket>();
   let sent = 0;
   const fallback = opts.fallback ?? 'echo';
-  const envDelay = Number(process.env.SCRIPTED_GEMINI_DELAY_MS);
-  const echoDelayMs = opts.echoDelayMs ?? (Number.isFinite(envDelay) && envDelay >= 0 ? envDelay : 25);
+  const echoDelayMs = opts.echoDelayMs ?? config.scriptedModelDelayMs;
 
   const handle = async (req: IncomingMessage, res: ServerResponse) => {
     const url = new URL(req.url ?? '/', 'http://localhost');
