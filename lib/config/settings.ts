@@ -135,6 +135,12 @@ export const SETTINGS = {
     15_000,
     "SSE heartbeat comment interval (0 = off); must stay under CloudFront's 60 s read timeout",
   ),
+  originReadTimeoutMs: setting(
+    'ORIGIN_READ_TIMEOUT_MS',
+    integer(1_000, 180_000),
+    55_000,
+    "a JSON answer that cannot finish within this fails fast (CloudFront's origin read timeout, less a margin)",
+  ),
   maxBodyBytes: setting(
     'MAX_BODY_BYTES',
     integer(1_024, 6 * 1024 * 1024),

@@ -18,14 +18,46 @@ export interface ShimOptions {
   /** The Function URL front end refuses larger request payloads. */
   maxRequestBytes?: number;
   onLog?: (line: Record<string, unknown>) => void;
+  /** Passed to every invocation as `context.shutdown` (see lib/http/types.ts RouteContext.shutdown). */
+  shutdown?: AbortSignal;
+}
+
+export interface ShimServer extends Server {
+  /** Invocations still running. */
+  readonly inFlight: number;
+  /** Resolves true once no invocation runs, or false after `timeoutMs`. */
+  whenIdle(timeoutMs: number): Promise<boolean>;
 }
 
 const FUNCTION_URL_MAX_REQUEST = 6 * 1024 * 1024;
 
-export function createShimServer(options: ShimOptions): Server {
-  const server = createServer((req, res) => void handleRequest(req, res, options));
+export function createShimServer(options: ShimOptions): ShimServer {
+  const running = new Set<Promise<void>>();
+  const server = createServer((req, res) => {
+    const done = handleRequest(req, res, options);
+    running.add(done);
+    void done.finally(() => running.delete(done));
+  });
   server.on('connection', (socket) => socket.setNoDelay(true));
-  return server;
+  return Object.assign(server, {
+    get inFlight() {
+      return running.size;
+    },
+    async whenIdle(timeoutMs: number) {
+      const until = Date.now() + timeoutMs;
+      while (running.size > 0) {
+        const left = until - Date.now();
+        if (left <= 0) return false;
+        let timer: NodeJS.Timeout | undefined;
+        await Promise.race([
+          Promise.allSettled([...running]),
+          new Promise((resolve) => (timer = setTimeout(resolve, left))),
+        ]);
+        clearTimeout(timer);
+      }
+      return true;
+    },
+  });
 }
 
 async function readBody(req: IncomingMessage, limit: number): Promise<Buffer | 'too-large'> {
@@ -67,7 +99,11 @@ async function handleRequest(req: IncomingMessage, res: ServerResponse, options:
   const invocation = invokeStreaming(
     options.handler,
     event,
-    { timeoutMs: options.timeoutMs ?? 900_000, requestId: event.requestContext.requestId },
+    {
+      timeoutMs: options.timeoutMs ?? 900_000,
+      requestId: event.requestContext.requestId,
+      ...(options.shutdown ? { shutdown: options.shutdown } : {}),
+    },
     {
       onHead(head) {
         if (res.destroyed) return;
