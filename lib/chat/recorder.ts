@@ -6,6 +6,7 @@
  * for query events, and as a lease renewal when nothing else was written for `renewMs`. The lease is short
  * and renewed, so a writer that dies is noticed within `leaseMs`, and never outlives the invocation.
  */
+import { config } from '../config.js';
 import type { SseStream } from '../http/sse-stream.js';
 import type { Logger } from '../log.js';
 import type { Checkpoint } from '../store/messages.js';
@@ -19,12 +20,14 @@ export interface CheckpointPolicy {
   renewMs: number;
 }
 
-export const DEFAULT_POLICY: CheckpointPolicy = {
-  intervalMs: 1_000,
-  bytes: 4_096,
-  leaseMs: 30_000,
-  renewMs: 10_000,
-};
+/** Checkpoints at most every second or 4 KB of text; the lease (REPLY_LEASE_MS) renewed every third of it. */
+export function checkpointPolicy(leaseMs = config.replyLeaseMs): CheckpointPolicy {
+  return { intervalMs: 1_000, bytes: 4_096, leaseMs, renewMs: Math.floor(leaseMs / 3) };
+}
+
+/** The lease a write sets: short and renewed, never past the invocation's end. */
+export const leaseUntil = (hardLeaseUntil: number, leaseMs: number, now = Date.now()): number =>
+  Math.min(hardLeaseUntil, now + leaseMs);
 
 export interface RecorderOptions {
   stream: SseStream;
@@ -53,17 +56,12 @@ export class ReplyRecorder {
   writes = 0;
 
   constructor(private readonly o: RecorderOptions) {
-    this.policy = o.policy ?? DEFAULT_POLICY;
+    this.policy = o.policy ?? checkpointPolicy();
     this.arm(this.policy.renewMs);
   }
 
   get state(): ReplyState {
     return this.o.state;
-  }
-
-  /** The lease a write sets now: short and renewed, never past the invocation's end. */
-  leaseUntil(now = Date.now()): number {
-    return Math.min(this.o.hardLeaseUntil, now + this.policy.leaseMs);
   }
 
   /** Sends one event of the reply (numbered, applied to the state, checkpointed as the policy says). */
@@ -107,7 +105,7 @@ export class ReplyRecorder {
       content: s.content,
       queries: structuredClone(s.queries),
       lastSeq: s.lastSeq,
-      leaseUntil: this.leaseUntil(now),
+      leaseUntil: leaseUntil(this.o.hardLeaseUntil, this.policy.leaseMs, now),
       ...(final ? { final } : {}),
     };
     this.dirty = false;

@@ -12,6 +12,7 @@ import * as chats from '../store/chats.js';
 import type { ConnectorAccess } from '../store/connectors.js';
 import { createMessage, putMessage } from '../store/messages.js';
 import type { Chat, Message } from '../types.js';
+import { leaseUntil } from './recorder.js';
 
 /** How long past the invocation's deadline a reply's lease may last (time to store it). */
 const LEASE_MARGIN_MS = 5_000;
@@ -88,7 +89,7 @@ export async function startReply(
     replyTo: userMessage.id,
     queries: [],
     lastSeq: 0,
-    leaseUntil: Math.min(hardLeaseUntil, Date.now() + 30_000),
+    leaseUntil: leaseUntil(hardLeaseUntil, config.replyLeaseMs),
   });
   return {
     uid: inv.uid,

@@ -6,6 +6,7 @@
  *   SEMAIA_SAMPLE=off   do not start the sample PostgreSQL
  *   --scripted-model    answer chats with the scripted model (no Gemini key needed; for UI work)
  */
+import type { AddressInfo } from 'node:net';
 import { checkConfig, config, ConfigError } from '../config.js';
 import { AppError } from '../errors.js';
 import { installLambdaGlobals } from './lambda-runtime.js';
@@ -13,8 +14,7 @@ import { createShimServer } from './shim-server.js';
 import { startScriptedModelIfAsked } from './scripted-model.js';
 import { DataDirInUse, startLocalServices } from './services.js';
 
-/** How long replies in flight may finish on their own at Ctrl-C, then how long they get to store. */
-const GRACE_MS = 10_000;
+/** How long replies stopped at Ctrl-C get to store what they have. */
 const STORE_MS = 5_000;
 
 async function main(): Promise<void> {
@@ -36,7 +36,8 @@ async function main(): Promise<void> {
     server.once('error', reject);
     server.listen(port, host, resolve);
   });
-  const url = `http://${host.includes(':') ? `[${host}]` : host}:${port}`;
+  const bound = (server.address() as AddressInfo).port; // PORT=0 picks a free one
+  const url = `http://${host.includes(':') ? `[${host}]` : host}:${bound}`;
   say(
     `API listening on ${url}  (model: ${config.geminiApiKey ? 'configured' : 'not configured — set GEMINI_API_KEY or use --scripted-model'})`,
   );
@@ -56,8 +57,9 @@ async function main(): Promise<void> {
     stopping = true;
     const closed = new Promise((resolve) => server.close(resolve));
     if (server.inFlight > 0) {
-      say(`stopping: waiting up to ${GRACE_MS / 1000} s for ${server.inFlight} request(s) in flight…`);
-      if (!(await server.whenIdle(GRACE_MS))) {
+      const grace = config.shutdownGraceMs;
+      say(`stopping: waiting up to ${grace / 1000} s for ${server.inFlight} request(s) in flight…`);
+      if (!(await server.whenIdle(grace))) {
         say(`stopping ${server.inFlight} request(s) still running (their replies are stored as incomplete)`);
         shutdown.abort(new AppError('Shutdown', 'The server is stopping'));
         await server.whenIdle(STORE_MS);

@@ -39,10 +39,9 @@ export function createShimServer(options: ShimOptions): ShimServer {
     void done.finally(() => running.delete(done));
   });
   server.on('connection', (socket) => socket.setNoDelay(true));
-  return Object.assign(server, {
-    get inFlight() {
-      return running.size;
-    },
+  // defineProperty, not Object.assign: assign would copy the getter's value once.
+  Object.defineProperty(server, 'inFlight', { get: () => running.size });
+  return Object.assign(server as Server & { readonly inFlight: number }, {
     async whenIdle(timeoutMs: number) {
       const until = Date.now() + timeoutMs;
       while (running.size > 0) {

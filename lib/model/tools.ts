@@ -12,13 +12,14 @@ import type { ToolExecutor, ToolOutcome } from './agent.js';
 /** Rows one query returns to the model. */
 export const MODEL_ROW_LIMIT = 50;
 /**
- * Characters (JSON) of rows shown from one query: the model, the client's `rows` event and the stored reply
- * all get the same rows, so a reloaded or resumed chat shows exactly what the live one did, and a reply's
- * item stays far below DynamoDB's 400 KB (at most 5 queries per reply).
+ * Bytes (JSON) of rows shown from one query: the model, the client's `rows` event and the stored reply all
+ * get the same rows, so a reloaded or resumed chat shows exactly what the live one did. With the reply's
+ * own caps (MODEL_MAX_REPLY_CHARS, MAX_MODEL_SQL_CHARS, 5 tool calls) a reply's item stays under
+ * DynamoDB's 400 KB (tests/store/messages.test.ts writes one at every cap).
  */
-export const ROWS_SHOWN_CHARS = 12_000;
+export const ROWS_SHOWN_BYTES = 12_000;
 /** Longest SQL the model may send. */
-export const MAX_MODEL_SQL_CHARS = 20_000;
+export const MAX_MODEL_SQL_CHARS = 8_000;
 
 export const RUN_SQL: FunctionDeclaration = {
   name: 'run_sql',
@@ -53,20 +54,33 @@ export interface DatabaseToolsOptions {
   rowLimit?: number;
 }
 
-/** Keeps leading rows while their JSON stays within `budget` characters. */
-function rowsWithin(rows: unknown[][], max: number, budget: number): unknown[][] {
+const jsonBytes = (value: unknown) => Buffer.byteLength(JSON.stringify(value));
+
+/** A value cut to about `max` characters, so one huge cell cannot fill the budget alone. */
+const cutValue = (v: unknown, max: number) =>
+  typeof v === 'string' && v.length > max ? v.slice(0, max) + '…' : v;
+
+/**
+ * Leading rows while their JSON stays within `budget` bytes. When the first row alone is too large it is
+ * kept with its long values cut, so the model still sees its shape; if even that does not fit, no row is kept.
+ */
+export function rowsWithin(rows: unknown[][], max: number, budget: number): unknown[][] {
   const kept: unknown[][] = [];
   let used = 0;
   for (const row of rows.slice(0, max)) {
-    const size = JSON.stringify(row).length;
-    if (used + size > budget && kept.length > 0) break;
-    if (size > budget) {
-      // One huge row: keep it with long values cut, so the model still sees its shape.
-      kept.push(row.map((v) => (typeof v === 'string' && v.length > 500 ? v.slice(0, 500) + '…' : v)));
-      break;
+    const size = jsonBytes(row);
+    if (used + size <= budget) {
+      kept.push(row);
+      used += size;
+      continue;
     }
-    kept.push(row);
-    used += size;
+    if (kept.length === 0) {
+      const cut = row.map((v) =>
+        cutValue(v, Math.max(16, Math.floor(budget / (4 * Math.max(1, row.length))))),
+      );
+      if (jsonBytes(cut) <= budget) kept.push(cut);
+    }
+    break;
   }
   return kept;
 }
@@ -97,7 +111,7 @@ export function createDatabaseTools(opts: DatabaseToolsOptions): ToolExecutor {
     await emit('query', { sql });
     try {
       const result = await runReadOnlyQuery(opts.conn, sql, { limit: rowLimit, signal });
-      const shown = rowsWithin(result.rows, rowLimit, ROWS_SHOWN_CHARS);
+      const shown = rowsWithin(result.rows, rowLimit, ROWS_SHOWN_BYTES);
       const rows: RowsResult = {
         columns: result.columns,
         rows: shown,

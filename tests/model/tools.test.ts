@@ -1,6 +1,6 @@
 /** The model's database tools against a real PostgreSQL database. */
 import { parsePostgresUrl } from '../../lib/connectors/url.js';
-import { createDatabaseTools, MODEL_ROW_LIMIT, ROWS_SHOWN_CHARS } from '../../lib/model/tools.js';
+import { createDatabaseTools, MODEL_ROW_LIMIT, ROWS_SHOWN_BYTES } from '../../lib/model/tools.js';
 import type { ConnectionConfig } from '../../lib/types.js';
 import { createTestDatabase, type TestDatabase } from '../support/postgres.js';
 
@@ -61,7 +61,7 @@ describe('run_sql', () => {
     expect(out.response.rowCount).toBe(20);
     expect(String(out.response.note)).toContain(`first ${rows.length} of 20 rows`);
     expect(rec.events[1]!.data.rows).toEqual(rows);
-    expect(JSON.stringify(rows).length).toBeLessThanOrEqual(ROWS_SHOWN_CHARS);
+    expect(JSON.stringify(rows).length).toBeLessThanOrEqual(ROWS_SHOWN_BYTES);
   });
 
   it('returns SQL errors as the result and emits query_error', async () => {
