@@ -9,7 +9,7 @@ import { resetDocumentClient } from '../../lib/store/client.js';
 import { effectiveMessage, listMessages } from '../../lib/store/messages.js';
 import { ensureTable } from '../../lib/store/setup.js';
 import { startApiProcess, type ApiProcess } from '../support/api-process.js';
-import { startTestApi, type TestApi } from '../support/api.js';
+import { startTestApi } from '../support/api.js';
 import { readSse, type ReceivedEvent } from '../support/sse-client.js';
 
 const TABLE = `semaia-lifecycle-${process.pid}`;
@@ -94,7 +94,6 @@ describe('the API process stopping mid-reply', () => {
 
   it('a killed process leaves a reply that reads as interrupted, with the text of its last checkpoint', async () => {
     const api = await startApiProcess(childEnv(), ['--scripted-model']);
-    let local: TestApi | undefined;
     let events: ReceivedEvent[] = [];
     try {
       let firstToken = 0;
@@ -124,7 +123,7 @@ describe('the API process stopping mid-reply', () => {
     expect(received.startsWith(seen.content)).toBe(true);
 
     // A new API process (here: the handler in this process) shows it, stores it, and a follower gets the end.
-    local = await startTestApi({ store: false, env: { TABLE_NAME: TABLE } });
+    const local = await startTestApi({ store: false, env: { TABLE_NAME: TABLE } });
     try {
       const chat = await local.request('GET', `/chats/${chatId}`, { user: 'life-user' });
       expect(chat.json.messages[1]).toMatchObject({
