@@ -1,5 +1,6 @@
 /** Chat history routes (creating chats and messages belongs to the conversation routes). */
 import { badRequest } from '../lib/errors.js';
+import { parsePageQuery } from '../lib/http/page-query.js';
 import { json, noContent, type RouteHandler } from '../lib/http/types.js';
 import * as store from '../lib/store/chats.js';
 import { effectiveMessage, listMessages, markInterrupted } from '../lib/store/messages.js';
@@ -7,30 +8,15 @@ import type { Message, QueryRecord } from '../lib/types.js';
 
 const DEFAULT_LIMIT = 50;
 
-/** Query parameters checked by hand: this list route is hot and does not need zod. */
 function parseListQuery(query: Record<string, string>) {
-  const allowed = new Set(['limit', 'cursor', 'connectorId']);
-  const unknown = Object.keys(query).find((k) => !allowed.has(k));
-  if (unknown !== undefined) {
-    throw badRequest(`Invalid query field "${unknown}": is not a known parameter`, { field: unknown });
-  }
-  let limit = DEFAULT_LIMIT;
-  if (query.limit !== undefined) {
-    limit = Number(query.limit);
-    if (!/^\d{1,3}$/.test(query.limit) || limit < 1 || limit > store.MAX_CHAT_PAGE) {
-      throw badRequest(`Invalid query field "limit": must be an integer from 1 to ${store.MAX_CHAT_PAGE}`, {
-        field: 'limit',
-      });
-    }
-  }
-  const cursor = query.cursor === '' ? undefined : query.cursor;
+  const page = parsePageQuery(query, store.MAX_CHAT_PAGE, DEFAULT_LIMIT, ['connectorId']);
   const connectorId = query.connectorId === '' ? undefined : query.connectorId;
   if (connectorId !== undefined && connectorId.length > 64) {
     throw badRequest('Invalid query field "connectorId": must be at most 64 characters', {
       field: 'connectorId',
     });
   }
-  return { limit, cursor, connectorId };
+  return { ...page, connectorId };
 }
 
 export const listChats: RouteHandler = async (ctx) => {

@@ -1,14 +1,19 @@
-/** Connector CRUD routes: validate, call the store, shape JSON. Passwords never appear in a reply. */
+/**
+ * Connector CRUD routes: validate, call the store, shape JSON. Passwords never appear in a reply. Creates
+ * and deletes move the user's connector count (lib/limits/connectors.ts).
+ */
 import * as z from 'zod/mini';
 import { parseConnectorPatch, parseNewConnector } from '../lib/connectors/input.js';
 import { parseBody } from '../lib/http/body.js';
 import { idempotent } from '../lib/http/idempotent.js';
+import { parsePageQuery } from '../lib/http/page-query.js';
 import { json, noContent, type RouteHandler } from '../lib/http/types.js';
+import { connectorRemoved, withConnectorSlot } from '../lib/limits/connectors.js';
 import * as store from '../lib/store/connectors.js';
 import type { Connector } from '../lib/types.js';
 
 export const listConnectors: RouteHandler = async (ctx) =>
-  json(200, { connectors: await store.listConnectors(ctx.user.uid) });
+  json(200, await store.listConnectors(ctx.user.uid, parsePageQuery(ctx.query, store.MAX_CONNECTOR_PAGE)));
 
 export const createConnector: RouteHandler = async (ctx) => {
   const input = parseNewConnector(parseBody(ctx, z.unknown()));
@@ -16,7 +21,9 @@ export const createConnector: RouteHandler = async (ctx) => {
   const { password: _password, ...request } = input;
   return idempotent<{ connector: Connector }>(ctx, 'connectors.create', request, {
     async run() {
-      const connector = await store.createConnector(ctx.user.uid, input);
+      const connector = await withConnectorSlot(ctx.user.uid, ctx.log, () =>
+        store.createConnector(ctx.user.uid, input),
+      );
       ctx.log.info('connector created', { connectorId: connector.id });
       return { remember: { connector }, reply: json(201, { connector }) };
     },
@@ -35,6 +42,7 @@ export const updateConnector: RouteHandler = async (ctx) => {
 export const deleteConnector: RouteHandler = async (ctx) => {
   const id = ctx.params.id ?? '';
   await store.deleteConnector(ctx.user.uid, id);
+  await connectorRemoved(ctx.user.uid, ctx.log);
   ctx.log.info('connector deleted', { connectorId: id });
   return noContent();
 };

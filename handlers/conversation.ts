@@ -1,7 +1,8 @@
 /**
  * The model routes: start a chat, post a message, follow a reply's events, explain a query. Everything a
- * client must see as an HTTP status (400, 404, 409, 503) is decided before a stream starts, in that order
- * (an unknown chat is a 404 even when no model is configured); the streaming itself lives in lib/chat/.
+ * client must see as an HTTP status (400, 404, 409, 503, 429) is decided before a stream starts, in that
+ * order (an unknown chat is a 404 even when no model is configured); the streaming itself lives in
+ * lib/chat/. Each stream holds a lease of the user's stream limits until it ends (lib/limits).
  * Stream events and their ids are documented in docs/streams.md.
  */
 import * as z from 'zod/mini';
@@ -9,9 +10,12 @@ import { START, parseEventId } from '../lib/chat/event-id.js';
 import { explainToJson, explainToStream, type ExplainInput } from '../lib/chat/explain.js';
 import { followReply } from '../lib/chat/follow.js';
 import { streamReply } from '../lib/chat/reply.js';
-import { idsOf, startChat, startReply, type ReplyIds } from '../lib/chat/start.js';
+import { idsOf, startChat, startReply, type ReplyIds, type ReplyPlan } from '../lib/chat/start.js';
 import { config } from '../lib/config.js';
 import { isAppError, notFound } from '../lib/errors.js';
+import { countSqlRequest, withSqlSlot } from '../lib/limits/sql.js';
+import { takeStreamLease } from '../lib/limits/streams.js';
+import { checkTokenBudget } from '../lib/limits/tokens.js';
 import { parseBody } from '../lib/http/body.js';
 import { idempotent } from '../lib/http/idempotent.js';
 import { json, sse, type Reply, type RouteContext, type RouteHandler } from '../lib/http/types.js';
@@ -48,9 +52,28 @@ async function follow(ctx: RouteContext, chatId: string, messageId: string, last
   const message = await getMessage(uid, chatId, messageId);
   if (message.role !== 'assistant') throw notFound('Message');
   const from = parseEventId(lastEventId, messageId) ?? START;
-  return sse((stream) =>
-    followReply(stream, { uid, chat, message, from, remainingMs: () => ctx.remainingMs(), log: ctx.log }),
+  const lease = await takeStreamLease(ctx, 'follow');
+  return lease.during(
+    sse((stream) =>
+      followReply(stream, { uid, chat, message, from, remainingMs: () => ctx.remainingMs(), log: ctx.log }),
+    ),
   );
+}
+
+/** The day's model budget, then a stream lease (429s), then the stored start of the reply; the lease lasts as long as its stream. */
+async function modelStream(
+  ctx: RouteContext,
+  start: () => Promise<ReplyPlan>,
+): Promise<{ remember: ReplyIds; reply: Reply }> {
+  await checkTokenBudget(ctx.user.uid);
+  const lease = await takeStreamLease(ctx, 'model');
+  try {
+    const plan = await start();
+    return { remember: idsOf(plan), reply: await lease.during(sse((stream) => streamReply(stream, plan))) };
+  } catch (err) {
+    await lease.release();
+    throw err;
+  }
 }
 
 export const createChat: RouteHandler = async (ctx) => {
@@ -62,15 +85,15 @@ export const createChat: RouteHandler = async (ctx) => {
     'chats.create',
     { connectorId: access.connector.id, ...body },
     {
-      async run() {
-        const plan = await startChat(invocationOf(ctx), {
-          client,
-          database: access,
-          title: body.title ?? deriveTitle(body.message),
-          message: body.message,
-        });
-        return { remember: idsOf(plan), reply: sse((stream) => streamReply(stream, plan)) };
-      },
+      run: () =>
+        modelStream(ctx, () =>
+          startChat(invocationOf(ctx), {
+            client,
+            database: access,
+            title: body.title ?? deriveTitle(body.message),
+            message: body.message,
+          }),
+        ),
       replay: (ids) => followFromStart(ctx, ids),
     },
   );
@@ -96,21 +119,15 @@ export const postMessage: RouteHandler = async (ctx) => {
     'chats.message',
     { chatId: chat.id, ...body },
     {
-      async run() {
-        const database = await databaseOf(uid, chat.connectorId);
-        // A reply still being written by another invocation is left out of the history.
-        const history = (await listMessages(uid, chat.id))
-          .map((m) => effectiveMessage(m))
-          .filter((m) => m.status !== 'streaming');
-        const plan = await startReply(invocationOf(ctx), {
-          client,
-          chat,
-          database,
-          history,
-          message: body.message,
-        });
-        return { remember: idsOf(plan), reply: sse((stream) => streamReply(stream, plan)) };
-      },
+      run: () =>
+        modelStream(ctx, async () => {
+          const database = await databaseOf(uid, chat.connectorId);
+          // A reply still being written by another invocation is left out of the history.
+          const history = (await listMessages(uid, chat.id))
+            .map((m) => effectiveMessage(m))
+            .filter((m) => m.status !== 'streaming');
+          return startReply(invocationOf(ctx), { client, chat, database, history, message: body.message });
+        }),
       replay: (ids) => followFromStart(ctx, ids),
     },
   );
@@ -136,12 +153,32 @@ export const explainQuery: RouteHandler = async (ctx) => {
   const uid = ctx.user.uid;
   const access = await getConnectorAccess(uid, ctx.params.id ?? '');
   const client = await getModelClient();
-  const plan = await explainPlan(access.conn, sql); // SqlError → 400 before any stream
+  await checkTokenBudget(uid);
+  const lease = await takeStreamLease(ctx, 'model');
+  try {
+    return await lease.during(await explainReply(ctx, { uid, access, client, sql }));
+  } catch (err) {
+    await lease.release();
+    throw err;
+  }
+};
+
+/** The plan (a SQL request: counted, and run in one of the connector's slots), then the model's explanation. */
+async function explainReply(
+  ctx: RouteContext,
+  o: Pick<ExplainInput, 'uid' | 'access' | 'client' | 'sql'>,
+): Promise<Reply> {
+  await countSqlRequest(o.uid);
+  const session = {
+    uid: o.uid,
+    connectorId: o.access.connector.id,
+    statementTimeoutMs: config.statementTimeoutMs,
+    remainingMs: ctx.remainingMs(),
+    log: ctx.log,
+  };
+  const plan = await withSqlSlot(session, () => explainPlan(o.access.conn, o.sql)); // SqlError → 400 before any stream
   const input: ExplainInput = {
-    uid,
-    access,
-    client,
-    sql,
+    ...o,
     plan,
     log: ctx.log,
     deadlineAt: Date.now() + ctx.remainingMs() - config.modelDeadlineMarginMs,
@@ -149,4 +186,4 @@ export const explainQuery: RouteHandler = async (ctx) => {
   };
   if (!wantsStream(ctx)) return json(200, await explainToJson(input));
   return sse((stream) => explainToStream(stream, input));
-};
+}

@@ -67,6 +67,8 @@ export const routes: Route[] = [
     load: async () => (await import('./conversation.js')).createChat,
   },
 
+  { method: 'GET', pattern: '/usage', auth: true, load: async () => (await import('./usage.js')).getUsage },
+
   { method: 'GET', pattern: '/chats', auth: true, load: async () => (await import('./chats.js')).listChats },
   {
     method: 'GET',

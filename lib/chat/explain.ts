@@ -7,6 +7,7 @@
 import { config } from '../config.js';
 import { AppError } from '../errors.js';
 import type { SseStream } from '../http/sse-stream.js';
+import { recordTokens } from '../limits/tokens.js';
 import type { Logger } from '../log.js';
 import { runAgent, type AgentResult, type Emit } from '../model/agent.js';
 import type { ModelClient } from '../model/client.js';
@@ -46,6 +47,7 @@ async function explain(input: ExplainInput, emit: Emit): Promise<AgentResult> {
     maxOutputTokens: config.modelMaxOutputTokens,
     maxChars: config.modelMaxReplyChars,
     log: input.log,
+    onTokens: (tokens) => recordTokens(input.uid, tokens),
   });
 }
 

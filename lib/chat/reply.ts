@@ -7,6 +7,8 @@
 import { config } from '../config.js';
 import { AppError } from '../errors.js';
 import type { SseStream } from '../http/sse-stream.js';
+import { withSqlSlot } from '../limits/sql.js';
+import { recordTokens } from '../limits/tokens.js';
 import { runAgent, type AgentResult } from '../model/agent.js';
 import { chatSystemInstruction, historyContents, userContent } from '../model/prompt.js';
 import { getSchemaContext, type SchemaContext } from '../model/schema.js';
@@ -62,6 +64,7 @@ export async function streamReply(stream: SseStream, plan: ReplyPlan): Promise<v
       error: { code: 'Internal', message: 'The reply failed' },
       turns: 0,
       toolCalls: 0,
+      tokens: 0,
     };
   }
 
@@ -83,6 +86,7 @@ export async function streamReply(stream: SseStream, plan: ReplyPlan): Promise<v
     chars: recorder.state.content.length,
     queries: recorder.state.queries.length,
     turns: result.turns,
+    tokens: result.tokens,
     firstTokenMs,
     durationMs: Date.now() - started,
     stored,
@@ -118,7 +122,11 @@ async function generate(
     if (schema) schemaNote = schema.summary;
   }
   const tools = plan.database
-    ? createDatabaseTools({ conn: plan.database.conn, ...(schema ? { describeTable: schema.describe } : {}) })
+    ? createDatabaseTools({
+        conn: plan.database.conn,
+        ...(schema ? { describeTable: schema.describe } : {}),
+        withSlot: sqlSlotFor(plan, plan.database.connector.id),
+      })
     : undefined;
   return runAgent({
     client: plan.client,
@@ -135,5 +143,21 @@ async function generate(
     maxOutputTokens: config.modelMaxOutputTokens,
     maxChars: config.modelMaxReplyChars,
     log: plan.log,
+    onTokens: (tokens) => recordTokens(plan.uid, tokens),
   });
 }
+
+/** The model's queries run in the connector's SQL slots like the user's own (refused: a `query_error`). */
+const sqlSlotFor =
+  (plan: ReplyPlan, connectorId: string) =>
+  <T>(work: () => Promise<T>): Promise<T> =>
+    withSqlSlot(
+      {
+        uid: plan.uid,
+        connectorId,
+        statementTimeoutMs: config.statementTimeoutMs,
+        remainingMs: plan.deadlineAt - Date.now(),
+        log: plan.log,
+      },
+      work,
+    );

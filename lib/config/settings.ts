@@ -3,7 +3,7 @@
  * what it is for. lib/config.ts turns these into typed getters and checks them all at start; the table in
  * docs/configuration.md is generated from this list (`npm run docs`), so the two cannot drift.
  */
-import { boolean, httpUrl, integer, matching, oneOf, text, type Parser } from './parsers.js';
+import { boolean, httpUrl, integer, limit, matching, oneOf, text, type Parser } from './parsers.js';
 
 export type Scope = 'all' | 'local' | 'lambda';
 
@@ -148,6 +148,12 @@ export const SETTINGS = {
     55_000,
     "a JSON answer that cannot finish within this fails fast (CloudFront's origin read timeout, less a margin)",
   ),
+  sseWriteTimeoutMs: setting(
+    'SSE_WRITE_TIMEOUT_MS',
+    integer(100, 900_000),
+    30_000,
+    'a response write (SSE event or JSON body) not drained by then marks the client gone: later writes are dropped, a reply is still generated and stored, and the connection is closed',
+  ),
   maxBodyBytes: setting(
     'MAX_BODY_BYTES',
     integer(1_024, 6 * 1024 * 1024),
@@ -160,6 +166,44 @@ export const SETTINGS = {
     () => lambdaLogLevel() ?? 'info',
     'lowest level written (`silent` writes nothing)',
     { fallbackDoc: "Lambda's `AWS_LAMBDA_LOG_LEVEL`, else `info`" },
+  ),
+
+  // ---- per-user limits (OWASP API4): 0 turns a limit off; docs/api.md "Limits" explains each one
+  streamsPerUser: setting(
+    'LIMIT_STREAMS_PER_USER',
+    limit(1_000),
+    3,
+    'chat and explain requests (they call the model) one user may have running at once',
+  ),
+  followStreamsPerUser: setting(
+    'LIMIT_FOLLOW_STREAMS_PER_USER',
+    limit(1_000),
+    10,
+    'event streams of stored replies (`GET …/events`, idempotent retries: no model call) one user may have open at once',
+  ),
+  modelTokensPerDay: setting(
+    'LIMIT_MODEL_TOKENS_PER_DAY',
+    limit(),
+    500_000,
+    "model tokens (Gemini's `usageMetadata`: prompt, output and thinking) one user may spend per UTC day; checked before each model request",
+  ),
+  sqlRequestsPerMinute: setting(
+    'LIMIT_SQL_REQUESTS_PER_MINUTE',
+    limit(1_000_000),
+    120,
+    '`/query`, `/inspect` and `/explain` requests per user per clock minute (UTC)',
+  ),
+  sqlConcurrentPerConnector: setting(
+    'LIMIT_SQL_CONCURRENT_PER_CONNECTOR',
+    limit(1_000),
+    5,
+    "SQL statements running at once on one connector, the model's `run_sql` included (protects the user's own database)",
+  ),
+  connectorsPerUser: setting(
+    'LIMIT_CONNECTORS_PER_USER',
+    limit(1_000_000),
+    100,
+    'connectors one user may have',
   ),
 
   // ---- local development (npm start, npm run invoke)

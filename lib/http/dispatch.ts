@@ -88,6 +88,8 @@ interface Outcome {
   route?: string;
   errorCode?: string;
   stream?: boolean;
+  /** The client stopped reading (SSE_WRITE_TIMEOUT_MS): the rest of the stream was dropped. */
+  stalled?: boolean;
 }
 
 export async function dispatch(
@@ -142,6 +144,7 @@ export async function dispatch(
     status: outcome.status,
     error: outcome.errorCode,
     stream: outcome.stream,
+    stalled: outcome.stalled,
     durationMs: Math.round((performance.now() - started) * 10) / 10,
     user: req?.user?.uid,
     ...(coldStart ? { coldStart: true } : {}),
@@ -203,7 +206,13 @@ async function route(
     return { status: reply.status, route: routeName };
   }
 
-  const sse = new SseResponse(responseStream, { ...reply.headers, ...common }, config.heartbeatMs, signal());
+  const sse = new SseResponse(
+    responseStream,
+    { ...reply.headers, ...common },
+    config.heartbeatMs,
+    signal(),
+    config.sseWriteTimeoutMs,
+  );
   let errorCode: string | undefined;
   try {
     await sse.open();
@@ -216,7 +225,13 @@ async function route(
   } finally {
     await sse.close();
   }
-  return { status: 200, route: routeName, stream: true, errorCode };
+  return {
+    status: 200,
+    route: routeName,
+    stream: true,
+    errorCode,
+    ...(sse.stalled ? { stalled: true } : {}),
+  };
 }
 
 async function failBeforeBody(
@@ -225,11 +240,11 @@ async function failBeforeBody(
   requestId: string,
   log: Logger,
 ): Promise<Outcome> {
-  const { status, error } = describeError(err, requestId);
+  const { status, error, headers } = describeError(err, requestId);
   log.error('request failed', err, { code: error.code });
   const body = status === 204 ? undefined : { error };
   try {
-    await sendJson(responseStream, status, body, { 'x-request-id': requestId });
+    await sendJson(responseStream, status, body, { ...headers, 'x-request-id': requestId });
   } catch (writeErr) {
     // The response had already started (or the stream broke): all that is left is to end it.
     log.error('could not send the error response', writeErr);

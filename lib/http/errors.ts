@@ -34,18 +34,27 @@ export interface ErrorPayload {
 }
 
 /**
- * What the client may see of an error. Anything that is not an AppError is reported as a generic
- * Internal error: its message may hold connection strings, SQL or stack details.
+ * What the client may see of an error, and the headers that go with it. Anything that is not an AppError
+ * is reported as a generic Internal error: its message may hold connection strings, SQL or stack details.
+ * A `retryAfterS` detail (the limits' 429s) is also sent as `Retry-After`.
  */
-export function describeError(err: unknown, requestId?: string): { status: number; error: ErrorPayload } {
+export function describeError(
+  err: unknown,
+  requestId?: string,
+): { status: number; error: ErrorPayload; headers: Record<string, string> } {
   if (err instanceof AppError && err.code !== 'Internal') {
+    const retryAfterS = err.details?.retryAfterS;
     return {
       status: ERROR_STATUS[err.code],
       error: { ...err.details, code: err.code, message: err.message },
+      headers:
+        typeof retryAfterS === 'number' && Number.isFinite(retryAfterS)
+          ? { 'retry-after': String(Math.max(0, Math.ceil(retryAfterS))) }
+          : {},
     };
   }
   const suffix = requestId ? ` (request id ${requestId})` : '';
-  return { status: 500, error: { code: 'Internal', message: `Internal error${suffix}` } };
+  return { status: 500, error: { code: 'Internal', message: `Internal error${suffix}` }, headers: {} };
 }
 
 /** The status an AppError is answered with. */

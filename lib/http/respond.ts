@@ -6,6 +6,7 @@
  * (content-length, connection, transfer-encoding) goes in the prelude.
  */
 import type { Writable } from 'node:stream';
+import { config } from '../config.js';
 import { corsHeaders } from './cors.js';
 import { formatComment, formatEvent, formatJsonEvent } from './sse.js';
 import { endStream, isWritable, writeChunk } from './stream-io.js';
@@ -35,6 +36,9 @@ function preludeHeaders(
   return out;
 }
 
+/** JSON bodies go out in slices of this size, so a slow reader is told apart from one that stopped reading. */
+const JSON_SLICE_BYTES = 64 * 1024;
+
 export async function sendJson(
   stream: Writable,
   status: number,
@@ -46,9 +50,22 @@ export async function sendJson(
     statusCode: status,
     headers: preludeHeaders(hasBody ? JSON_HEADERS : EMPTY_HEADERS, headers),
   });
+  const timeoutMs = config.sseWriteTimeoutMs;
+  const text = hasBody ? JSON.stringify(body) : '';
   // write('') even without a body: `end()` alone would never send the prelude (client sees 200, empty).
-  await writeChunk(out, hasBody ? JSON.stringify(body) : '');
-  await endStream(out);
+  const slices =
+    text.length <= JSON_SLICE_BYTES / 4 ? [text] : sliceBytes(Buffer.from(text), JSON_SLICE_BYTES);
+  for (const slice of slices) {
+    // A client that stopped reading: free what is buffered now instead of holding it to the deadline.
+    if (!(await writeChunk(out, slice, timeoutMs))) return void out.destroy();
+  }
+  await endStream(out, timeoutMs);
+}
+
+function sliceBytes(bytes: Buffer, size: number): Buffer[] {
+  const out: Buffer[] = [];
+  for (let i = 0; i < bytes.length; i += size) out.push(bytes.subarray(i, i + size));
+  return out;
 }
 
 export const SSE_HEADERS: Record<string, string> = {
@@ -58,17 +75,26 @@ export const SSE_HEADERS: Record<string, string> = {
   'x-accel-buffering': 'no',
 };
 
-/** An open SSE response: events, comments and a heartbeat, with writes dropped once the client is gone. */
+/**
+ * An open SSE response: events, comments and a heartbeat, with writes dropped once the client is gone. A
+ * client is gone when the stream closed (locally) or when a write has not drained within `writeTimeoutMs`
+ * (it stopped reading; Lambda never says): from then on nothing more is buffered for it, so one stalled
+ * stream holds at most the stream's buffer plus the write that stalled, and `close` frees that at once.
+ */
 export class SseResponse implements SseStream {
   private readonly out: Writable;
   private heartbeat: NodeJS.Timeout | undefined;
   private gone = false;
+  private writing = 0;
+  /** A write did not drain in time. */
+  stalled = false;
 
   constructor(
     stream: Writable,
     headers: Record<string, string> | undefined,
     heartbeatMs: number,
     signal: AbortSignal,
+    private readonly writeTimeoutMs = Infinity,
   ) {
     this.out = awslambda.HttpResponseStream.from(stream, {
       statusCode: 200,
@@ -76,13 +102,16 @@ export class SseResponse implements SseStream {
     });
     signal.addEventListener('abort', () => (this.gone = true), { once: true });
     if (heartbeatMs > 0) {
-      this.heartbeat = setInterval(() => void this.comment('heartbeat'), heartbeatMs);
+      // Only an idle stream needs a heartbeat; one still waiting for a write to drain is not idle.
+      this.heartbeat = setInterval(() => {
+        if (this.writing === 0) void this.comment('heartbeat');
+      }, heartbeatMs);
       this.heartbeat.unref();
     }
   }
 
   get clientGone(): boolean {
-    return this.gone || !isWritable(this.out);
+    return this.gone || this.stalled || !isWritable(this.out);
   }
 
   /** Sends the prelude at once, so the client sees the status before the first event. */
@@ -105,11 +134,17 @@ export class SseResponse implements SseStream {
   async close(): Promise<void> {
     if (this.heartbeat) clearInterval(this.heartbeat);
     this.heartbeat = undefined;
-    await endStream(this.out);
+    if (this.stalled) this.out.destroy();
+    else await endStream(this.out, this.writeTimeoutMs);
   }
 
-  private write(text: string): Promise<void> {
-    if (this.clientGone) return Promise.resolve();
-    return writeChunk(this.out, text);
+  private async write(text: string): Promise<void> {
+    if (this.clientGone) return;
+    this.writing++;
+    try {
+      if (!(await writeChunk(this.out, text, this.writeTimeoutMs))) this.stalled = true;
+    } finally {
+      this.writing--;
+    }
   }
 }

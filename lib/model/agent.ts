@@ -39,6 +39,8 @@ export interface AgentOptions {
   maxOutputTokens?: number;
   maxChars?: number;
   log?: Logger;
+  /** Told what each model call spent, once it ended (the daily budget); a failure here is logged, never thrown. */
+  onTokens?: (tokens: number) => Promise<void>;
 }
 
 export interface AgentResult {
@@ -48,6 +50,8 @@ export interface AgentResult {
   /** Model calls made (turns, retries excluded). */
   turns: number;
   toolCalls: number;
+  /** Tokens all its model calls spent. */
+  tokens: number;
 }
 
 export const DEFAULT_MAX_TOOL_CALLS = 5;
@@ -60,6 +64,7 @@ export async function runAgent(opts: AgentOptions): Promise<AgentResult> {
   let text = '';
   let toolCalls = 0;
   let turns = 0;
+  let tokens = 0;
 
   const deadline = new AbortController();
   const timer = setTimeout(
@@ -76,6 +81,7 @@ export async function runAgent(opts: AgentOptions): Promise<AgentResult> {
     ...(error ? { error: { code: error.code, message: error.message } } : {}),
     turns,
     toolCalls,
+    tokens,
   });
 
   try {
@@ -110,6 +116,12 @@ export async function runAgent(opts: AgentOptions): Promise<AgentResult> {
           },
         },
       );
+      tokens += turn.tokens;
+      if (turn.tokens > 0 && opts.onTokens) {
+        await opts
+          .onTokens(turn.tokens)
+          .catch((err: unknown) => opts.log?.error('could not count tokens', err));
+      }
       if (turn.error) return end('incomplete', turn.error);
       if (turn.truncated) {
         return end('incomplete', new AppError('LlmError', 'The reply reached its length limit and was cut'));

@@ -16,6 +16,7 @@ import { config } from '../config.js';
 import { AppError } from '../errors.js';
 import type { Logger } from '../log.js';
 import type { ModelClient } from './client.js';
+import { tokensSpent, type UsageMetadata } from './usage.js';
 
 export interface TurnRequest {
   contents: Content[];
@@ -50,6 +51,8 @@ export interface TurnResult {
   truncated: boolean;
   /** Set when the call failed; everything above is what arrived before. */
   error?: AppError;
+  /** Tokens the call spent (usage.ts): Gemini's own count, or an estimate when the stream ended before it. */
+  tokens: number;
 }
 
 const RETRYABLE = new Set([408, 429, 500, 502, 503, 504]);
@@ -145,6 +148,8 @@ export async function streamTurn(
   let text = '';
   let finishReason: string | undefined;
   let truncated = false;
+  let usage: UsageMetadata | undefined;
+  let answered = false;
   const result = (error?: AppError): TurnResult => ({
     content: { role: 'model', parts },
     text,
@@ -152,6 +157,7 @@ export async function streamTurn(
     finishReason,
     truncated,
     ...(error ? { error } : {}),
+    tokens: tokensSpent(usage, answered ? { request: req, output: parts } : undefined),
   });
 
   for (let attempt = 1; ; attempt++) {
@@ -188,6 +194,8 @@ export async function streamTurn(
         },
       });
       for await (const chunk of stream as AsyncGenerator<GenerateContentResponse>) {
+        answered = true;
+        if (chunk.usageMetadata) usage = chunk.usageMetadata; // cumulative: the last one counts
         const candidate = chunk.candidates?.[0];
         if (candidate?.finishReason) finishReason = String(candidate.finishReason);
         if (!candidate && chunk.promptFeedback?.blockReason)

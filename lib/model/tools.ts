@@ -52,6 +52,8 @@ export interface DatabaseToolsOptions {
   /** Full description of one table, or undefined when unknown (from lib/model/schema.ts). */
   describeTable?: (schema: string | undefined, table: string) => unknown;
   rowLimit?: number;
+  /** Runs one query's session (the connector's SQL slots); a refusal reaches the model as the query's error. */
+  withSlot?: <T>(work: () => Promise<T>) => Promise<T>;
 }
 
 const jsonBytes = (value: unknown) => Buffer.byteLength(JSON.stringify(value));
@@ -92,6 +94,7 @@ function publicError(err: unknown): { code: string; message: string } {
 
 export function createDatabaseTools(opts: DatabaseToolsOptions): ToolExecutor {
   const rowLimit = opts.rowLimit ?? MODEL_ROW_LIMIT;
+  const withSlot = opts.withSlot ?? (<T>(work: () => Promise<T>) => work());
   const declarations = opts.describeTable ? [RUN_SQL, DESCRIBE_TABLE] : [RUN_SQL];
 
   async function runSql(
@@ -110,7 +113,7 @@ export function createDatabaseTools(opts: DatabaseToolsOptions): ToolExecutor {
     }
     await emit('query', { sql });
     try {
-      const result = await runReadOnlyQuery(opts.conn, sql, { limit: rowLimit, signal });
+      const result = await withSlot(() => runReadOnlyQuery(opts.conn, sql, { limit: rowLimit, signal }));
       const shown = rowsWithin(result.rows, rowLimit, ROWS_SHOWN_BYTES);
       const rows: RowsResult = {
         columns: result.columns,

@@ -2,7 +2,7 @@
  * Connectors of one user: PK=USER#<uid>, SK=CONNECTOR#<id>. The password is stored sealed (see
  * lib/crypto/secrets.ts) and never leaves this module except through getConnectionConfig.
  */
-import { DeleteCommand, GetCommand, PutCommand, UpdateCommand } from '@aws-sdk/lib-dynamodb';
+import { DeleteCommand, GetCommand, PutCommand, QueryCommand, UpdateCommand } from '@aws-sdk/lib-dynamodb';
 import { config } from '../config.js';
 import type { ConnectorPatch, NewConnector } from '../connectors/input.js';
 import { parsePostgresUrl } from '../connectors/url.js';
@@ -10,7 +10,8 @@ import { openSecret, sealSecret, type SealedSecret } from '../crypto/secrets.js'
 import { badRequest, notFound } from '../errors.js';
 import { newId } from '../ids.js';
 import type { ConnectionConfig, Connector } from '../types.js';
-import { documentClient, isConditionFailed, queryPages } from './client.js';
+import { documentClient, isConditionFailed } from './client.js';
+import { decodeCursor, encodeCursor } from './cursor.js';
 import { CONNECTOR_PREFIX, connectorSk, isValidId, userPk } from './keys.js';
 
 export type { ConnectorPatch, NewConnector } from '../connectors/input.js';
@@ -85,18 +86,39 @@ async function getItem(uid: string, id: string): Promise<ConnectorItem> {
   return out.Item as ConnectorItem;
 }
 
-/** The user's connectors, sample first, then in creation order. */
-export async function listConnectors(uid: string): Promise<Connector[]> {
-  const sample = sampleConnector();
-  const connectors: Connector[] = sample ? [sample] : [];
-  for await (const items of queryPages({
-    TableName: table(),
-    KeyConditionExpression: 'PK = :pk AND begins_with(SK, :prefix)',
-    ExpressionAttributeValues: { ':pk': userPk(uid), ':prefix': CONNECTOR_PREFIX },
-  })) {
-    for (const item of items) connectors.push(toConnector(item));
-  }
-  return connectors;
+/** The largest page of GET /connectors, and its default: as many as a user may have by default. */
+export const MAX_CONNECTOR_PAGE = 100;
+
+/**
+ * One page of the user's connectors in creation order (ids sort by time). Locally the sample connector
+ * comes first on the first page, on top of `limit`. Reads limit+1 items so that nextCursor is null
+ * exactly when nothing follows.
+ */
+export async function listConnectors(
+  uid: string,
+  opts: { limit?: number | undefined; cursor?: string | undefined } = {},
+): Promise<{ connectors: Connector[]; nextCursor: string | null }> {
+  const limit = Math.max(1, Math.min(MAX_CONNECTOR_PAGE, Math.floor(opts.limit ?? MAX_CONNECTOR_PAGE)));
+  const afterId = opts.cursor ? decodeCursor(opts.cursor) : undefined;
+  const pk = userPk(uid);
+  const out = await documentClient().send(
+    new QueryCommand({
+      TableName: table(),
+      KeyConditionExpression: 'PK = :pk AND begins_with(SK, :prefix)',
+      ExpressionAttributeValues: { ':pk': pk, ':prefix': CONNECTOR_PREFIX },
+      Limit: limit + 1,
+      // Rebuilt from the caller's own uid: a cursor names only a connector id.
+      ExclusiveStartKey: afterId === undefined ? undefined : { PK: pk, SK: connectorSk(afterId) },
+    }),
+  );
+  const items = out.Items ?? [];
+  const page = items.slice(0, limit).map(toConnector);
+  const more = items.length > limit || (out.LastEvaluatedKey !== undefined && page.length > 0);
+  const sample = afterId === undefined ? sampleConnector() : undefined;
+  return {
+    connectors: sample ? [sample, ...page] : page,
+    nextCursor: more ? encodeCursor(page[page.length - 1]!.id) : null,
+  };
 }
 
 /** One connector of the user (NotFound when missing or another user's). */

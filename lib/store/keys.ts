@@ -40,6 +40,17 @@ export const messageSk = (id: string) => MESSAGE_PREFIX + checkId(id, 'message')
 export const IDEMPOTENCY_PREFIX = 'IDEMPOTENCY#';
 export const idempotencySk = (scope: string, key: string) => `${IDEMPOTENCY_PREFIX}${scope}#${key}`;
 
+/** Limit items (lib/limits): lease pools and counters, all in the user's own partition. */
+export const LIMIT_PREFIX = 'LIMIT#';
+/** One item per pool holds its leases: `streams`, `follow`, or the SQL running on one connector. */
+export const leasePoolSk = (pool: 'streams' | 'follow') => `${LIMIT_PREFIX}LEASES#${pool}`;
+export const sqlLeasePoolSk = (connectorId: string) =>
+  `${LIMIT_PREFIX}LEASES#sql#${checkId(connectorId, 'connector')}`;
+/** A counter for one time window (`window` is the window's UTC label, e.g. `2026-12-01` or `2026-12-01T10:07`). */
+export const windowCounterSk = (name: 'tokens' | 'sql', window: string) =>
+  `${LIMIT_PREFIX}COUNT#${name}#${window}`;
+export const CONNECTOR_COUNT_SK = `${LIMIT_PREFIX}connectors`;
+
 /** Attributes that exist only for the table's keys; stripped before an item becomes a domain object. */
 export function withoutKeys<T extends Record<string, unknown>>(
   item: T,

@@ -54,7 +54,7 @@ describe('connector store', () => {
     });
     expect(created).not.toHaveProperty('password');
     expect(await getConnector('u1', created.id)).toEqual(created);
-    expect((await listConnectors('u1')).map((c) => c.id)).toContain(created.id);
+    expect((await listConnectors('u1')).connectors.map((c) => c.id)).toContain(created.id);
 
     const updated = await updateConnector('u1', created.id, { name: 'Renamed', port: 6543 });
     expect(updated).toMatchObject({ id: created.id, name: 'Renamed', port: 6543, host: 'db.example.com' });
@@ -112,8 +112,8 @@ describe('connector store', () => {
     await rejectsWith(getConnectionConfig('bob', a.id), 'NotFound');
     await rejectsWith(updateConnector('bob', a.id, { name: 'stolen' }), 'NotFound');
     await rejectsWith(deleteConnector('bob', a.id), 'NotFound');
-    expect((await listConnectors('alice')).map((c) => c.id)).toEqual([a.id]);
-    expect((await listConnectors('bob')).map((c) => c.id)).toEqual([b.id]);
+    expect((await listConnectors('alice')).connectors.map((c) => c.id)).toEqual([a.id]);
+    expect((await listConnectors('bob')).connectors.map((c) => c.id)).toEqual([b.id]);
     // The failed update by bob changed nothing and created no item.
     expect((await getConnector('alice', a.id)).name).toBe('Alice db');
     expect(
@@ -187,7 +187,7 @@ describe('connector store', () => {
     });
 
     test('absent without samplePgUrl', async () => {
-      expect((await listConnectors('u-sample')).map((c) => c.id)).not.toContain('sample');
+      expect((await listConnectors('u-sample')).connectors.map((c) => c.id)).not.toContain('sample');
       await rejectsWith(getConnector('u-sample', 'sample'), 'NotFound');
       await rejectsWith(getConnectionConfig('u-sample', 'sample'), 'NotFound');
       await rejectsWith(deleteConnector('u-sample', 'sample'), 'NotFound');
@@ -196,7 +196,7 @@ describe('connector store', () => {
     test('every user sees it first, it is read-only, and it resolves to the URL', async () => {
       process.env.SEMAIA_SAMPLE_PG_URL = 'postgres://semaia:pw-sample@127.0.0.1:54329/sample';
       const own = await createConnector('u-sample', input());
-      const list = await listConnectors('u-sample');
+      const list = (await listConnectors('u-sample')).connectors;
       expect(list.map((c) => c.id)).toEqual(['sample', own.id]);
       expect(list[0]).toMatchObject({
         name: 'Sample database',
@@ -205,7 +205,7 @@ describe('connector store', () => {
         port: 54329,
       });
       expect(JSON.stringify(list)).not.toContain('pw-sample');
-      expect((await listConnectors('someone-else'))[0]!.id).toBe('sample');
+      expect((await listConnectors('someone-else')).connectors[0]!.id).toBe('sample');
       expect(await getConnector('u-sample', 'sample')).toEqual(list[0]);
       expect(await getConnectionConfig('u-sample', 'sample')).toEqual({
         host: '127.0.0.1',

@@ -53,7 +53,7 @@ test('connectors, chats, messages and the key file survive a restart', async () 
 
   server = await connectStore({ path: dbPath }); // a new port: the client follows the endpoint
   try {
-    expect((await listConnectors('u1')).map((c) => c.name)).toEqual(['Kept']);
+    expect((await listConnectors('u1')).connectors.map((c) => c.name)).toEqual(['Kept']);
     expect((await getConnectionConfig('u1', connector.id)).password).toBe('survives-restart');
     expect((await listChats('u1', { limit: 10 })).chats.map((c) => c.title)).toEqual(['Kept chat']);
     expect((await listMessages('u1', chat.id)).map((m) => m.content)).toEqual(['hello']);
@@ -68,7 +68,7 @@ test('a different key file makes stored passwords fail clearly, not decrypt to g
   const otherDir = mkdtempSync(join(tmpdir(), 'semaia-persist-other-'));
   const server = await connectStore({ path: join(dataDir, 'dynamodb') });
   try {
-    const [connector] = await listConnectors('u1');
+    const [connector] = (await listConnectors('u1')).connectors;
     process.env.DATA_DIR = otherDir; // a fresh key file is created here
     resetLocalKeyCache();
     await expect(getConnectionConfig('u1', connector!.id)).rejects.toMatchObject({

@@ -39,6 +39,8 @@ export interface ScriptedTurn {
   breakAfter?: number;
   /** Send the headers, then nothing, forever (until the client aborts or the server closes). */
   hang?: boolean;
+  /** The last chunk's `usageMetadata` (default: about 4 characters a token of the request and of the reply). */
+  usage?: { promptTokenCount?: number; candidatesTokenCount?: number; thoughtsTokenCount?: number };
 }
 
 export interface ReceivedRequest {
@@ -107,19 +109,29 @@ function candidate(parts: GeminiPart[]): Record<string, unknown> {
   return { candidates: [{ content: { role: 'model', parts }, index: 0 }] };
 }
 
-/** Adds `finishReason: STOP` to the last chunk unless the script set a finish reason itself. */
-function withFinish(responses: Record<string, unknown>[]): Record<string, unknown>[] {
+/** Gemini's counts, made up like the real ones: about 4 characters a token (unless the turn sets them). */
+function usageOf(requestBody: string, responses: Record<string, unknown>[], set: ScriptedTurn['usage']) {
+  const prompt = set?.promptTokenCount ?? Math.ceil(requestBody.length / 4);
+  const output = set?.candidatesTokenCount ?? Math.max(1, Math.ceil(JSON.stringify(responses).length / 4));
+  const thoughts = set?.thoughtsTokenCount ?? 0;
+  return {
+    promptTokenCount: prompt,
+    candidatesTokenCount: output,
+    ...(thoughts ? { thoughtsTokenCount: thoughts } : {}),
+    totalTokenCount: prompt + output + thoughts,
+  };
+}
+
+/** Adds `finishReason: STOP` and the usage to the last chunk unless the script set a finish reason itself. */
+function withFinish(
+  responses: Record<string, unknown>[],
+  usageMetadata: ReturnType<typeof usageOf>,
+): Record<string, unknown>[] {
   const hasFinish = responses.some((r) => JSON.stringify(r).includes('"finishReason"'));
   const hasError = responses.some((r) => 'error' in r);
   if (hasFinish || hasError) return responses;
   const last = responses[responses.length - 1];
-  const usage = {
-    usageMetadata: {
-      promptTokenCount: 10,
-      candidatesTokenCount: responses.length,
-      totalTokenCount: 10 + responses.length,
-    },
-  };
+  const usage = { usageMetadata };
   if (!last)
     return [
       {
@@ -311,8 +323,9 @@ export async function startScriptedGemini(opts: ScriptedGeminiOptions = {}): Pro
     }
     const [, , model, action] = match as unknown as [string, string, string, string];
     let body: GenerateContentBody;
+    const raw = await readBody(req);
     try {
-      body = JSON.parse(await readBody(req)) as GenerateContentBody;
+      body = JSON.parse(raw) as GenerateContentBody;
     } catch {
       sendError(res, 400, 'Invalid JSON payload received.');
       return;
@@ -356,7 +369,8 @@ export async function startScriptedGemini(opts: ScriptedGeminiOptions = {}): Pro
       closed = true;
     });
 
-    const responses = withFinish((turn.chunks ?? []).map(chunkToResponse));
+    const chunks = (turn.chunks ?? []).map(chunkToResponse);
+    const responses = withFinish(chunks, usageOf(raw, chunks, turn.usage));
     if (action === 'generateContent') {
       if (turn.hang) return; // never answers; the client's abort or close() ends it
       if (turn.delayMs) await sleep(turn.delayMs);
