@@ -2,18 +2,19 @@
 // the store (dynalite) and the load generator stay in the parent, so this process's memory is the
 // function's. Talks to the parent over IPC: sends {port} when listening; answers 'mem' with
 // process.memoryUsage() after a forced GC (run with --expose-gc); exits on 'exit'.
-// Usage: node --expose-gc serve-child.mjs <runtime.mjs> <shim.mjs> <api index.mjs>
+// Usage: node --expose-gc serve-child.mjs <runtime.mjs> <shim.mjs> <api index.mjs> [unix socket path]
 import { setTimeout } from 'node:timers';
 import { pathToFileURL } from 'node:url';
 
-const [runtimeFile, shimFile, apiFile] = process.argv.slice(2);
+const [runtimeFile, shimFile, apiFile, socketPath] = process.argv.slice(2);
 const { installLambdaGlobals } = await import(pathToFileURL(runtimeFile).href);
 installLambdaGlobals();
 const { createShimServer } = await import(pathToFileURL(shimFile).href);
 const { handler } = await import(pathToFileURL(apiFile).href);
 
 const server = createShimServer({ handler, timeoutMs: 60_000 });
-server.listen(0, '127.0.0.1', () => process.send({ port: server.address().port }));
+if (socketPath) server.listen(socketPath, () => process.send({ port: 0 }));
+else server.listen(0, '127.0.0.1', () => process.send({ port: server.address().port }));
 process.on('message', async (msg) => {
   if (msg === 'mem') {
     globalThis.gc?.();

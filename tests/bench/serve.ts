@@ -13,25 +13,31 @@ export interface ServeChild {
   stop(): Promise<void>;
 }
 
-/** Starts the built API behind the shim in its own process (tests/bench/serve-child.mjs). */
-export async function startServeChild(): Promise<ServeChild> {
+/**
+ * Starts the built API behind the shim in its own process (tests/bench/serve-child.mjs), on loopback TCP or,
+ * with `socketPath`, on a Unix socket (whose small kernel buffers let a client that stops reading stall it).
+ */
+export async function startServeChild(opts: { socketPath?: string } = {}): Promise<ServeChild> {
   const bundles = await ensureBundles();
   const { LOG_LEVEL: _quiet, ...env } = process.env;
-  const child = fork(resolve('tests/bench/serve-child.mjs'), [bundles.runtime, bundles.shim, bundles.api], {
+  const args = [bundles.runtime, bundles.shim, bundles.api, ...(opts.socketPath ? [opts.socketPath] : [])];
+  const child = fork(resolve('tests/bench/serve-child.mjs'), args, {
     execArgv: ['--expose-gc'],
     env: { ...env, NODE_OPTIONS: '' },
     stdio: ['ignore', 'ignore', 'inherit', 'ipc'], // its log lines go to /dev/null, as cheap as Lambda's
   });
   const nextMessage = <T>(key: string) =>
     new Promise<T>((resolveMsg, reject) => {
+      const onExit = (code: number | null) => reject(new Error(`serve child exited with ${code}`));
       const onMessage = (m: Record<string, unknown>) => {
         if (key in m) {
           child.off('message', onMessage);
+          child.off('exit', onExit); // memory() is asked many times: leave no listener behind
           resolveMsg(m[key] as T);
         }
       };
       child.on('message', onMessage);
-      child.once('exit', (code) => reject(new Error(`serve child exited with ${code}`)));
+      child.once('exit', onExit);
     });
   const port = await nextMessage<number>('port');
   return {

@@ -29,6 +29,15 @@ const stops: Array<() => Promise<void>> = [];
 
 export const BENCH_USER = 'bench-user';
 
+export const LIMITS_OFF: Record<string, string> = {
+  LIMIT_STREAMS_PER_USER: '0',
+  LIMIT_FOLLOW_STREAMS_PER_USER: '0',
+  LIMIT_MODEL_TOKENS_PER_DAY: '0',
+  LIMIT_SQL_REQUESTS_PER_MINUTE: '0',
+  LIMIT_SQL_CONCURRENT_PER_CONNECTOR: '0',
+  LIMIT_CONNECTORS_PER_USER: '0',
+};
+
 function withDatabase(url: string, name: string): string {
   const u = new URL(url);
   u.pathname = `/${name}`;
@@ -86,6 +95,9 @@ export function benchServices(): Promise<BenchServices> {
         GEMINI_BASE_URL: gemini.url,
         MODEL_RETRY_BASE_MS: '20',
         TABLE_NAME: 'semaia-bench',
+        // The other parts measure streaming and scale for one user (200 streams at once): no per-user
+        // limits there; the `limits` part turns them on to measure what they cost.
+        ...LIMITS_OFF,
       },
       timeoutMs: 120_000,
     });

@@ -19,7 +19,20 @@ describe('error taxonomy', () => {
     expect(describeError(new AppError('IncorrectSignature', 'bad field', { field: 'port' }))).toEqual({
       status: 400,
       error: { code: 'IncorrectSignature', message: 'bad field', field: 'port' },
+      headers: {},
     });
+  });
+
+  it("sends a limit's retryAfterS as the Retry-After header too (whole seconds)", () => {
+    const limit = new AppError('TooManyRequests', 'slow down', { limit: 'streams', max: 3, retryAfterS: 5 });
+    expect(describeError(limit)).toEqual({
+      status: 429,
+      error: { code: 'TooManyRequests', message: 'slow down', limit: 'streams', max: 3, retryAfterS: 5 },
+      headers: { 'retry-after': '5' },
+    });
+    const quota = new AppError('QuotaExceeded', 'spent', { retryAfterS: 12.2 });
+    expect(describeError(quota).headers).toEqual({ 'retry-after': '13' });
+    expect(describeError(new AppError('QuotaExceeded', 'spent')).headers).toEqual({});
   });
 
   it('never lets details override code or message', () => {

@@ -102,7 +102,7 @@ describe('a chat client that never reads, through the shim', () => {
     // The same handler, keeping hold of each response stream to see what it buffers.
     const watched = awslambda.streamifyResponse(async (event, stream, context) => {
       streams.push(stream as unknown as LocalResponseStream);
-      await (handler as StreamifyHandler)(event, stream, context, () => undefined);
+      await (handler as StreamifyHandler)(event, stream, context);
     });
     unixShim = createShimServer({ handler: watched, timeoutMs: 60_000 });
     unixShim.on('connection', (s: Socket) => serverSockets.push(s));

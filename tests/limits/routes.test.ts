@@ -5,6 +5,7 @@
  * whether it completes or fails. Limits are read from the environment per request, so each test sets its
  * own; each test has users of its own.
  */
+import { readFileSync } from 'node:fs';
 import { parsePostgresUrl } from '../../lib/connectors/url.js';
 import { startScriptedGemini, type ScriptedGemini } from '../../lib/local/scripted-gemini/server.js';
 import { startTestApi, type ApiResponse, type TestApi } from '../support/api.js';
@@ -25,7 +26,7 @@ let db: TestDatabase;
 let readerUrl: string;
 const saved = { ...process.env };
 /** One 429 body per limit, as clients saw them (checked against docs/errors.md at the end). */
-export const seen429 = new Map<string, ApiResponse>();
+const seen429 = new Map<string, ApiResponse>();
 
 beforeAll(async () => {
   gemini = await startScriptedGemini({ fallback: 'fail' });
@@ -204,7 +205,7 @@ describe('model tokens per UTC day', () => {
     expect((await api.request('GET', `/chats/${chatId}`, { user })).status).toBe(200);
     const other = 'tokens-line-other';
     gemini.script(quick());
-    expect((await chat(other, await connector(other))).status).toBe(200);
+    expect(eventNames((await readSse(await chat(other, await connector(other)))).events).pop()).toBe('done');
   });
 
   it('counts what a reply spent even when it failed midway', async () => {
@@ -347,5 +348,53 @@ describe('limits turned off (0)', () => {
     for (const limit of Object.values(usage) as { max: unknown }[]) expect(limit.max).toBeNull();
     expect(usage.sqlRequestsPerMinute.used).toBe(0); // not even counted
     expect(usage.connectors.used).toBe(1); // always counted, so turning the limit on starts from the truth
+  });
+});
+
+describe('the docs', () => {
+  /** Numbers and times left out: the shape and the words are what must not drift. */
+  const words = (message: string) =>
+    message.replace(/\d{4}-\d\d-\d\dT[\d:.]+Z/g, '<time>').replace(/\d[\d,]*/g, '<n>');
+  const shape = (value: unknown): unknown =>
+    value && typeof value === 'object' && !Array.isArray(value)
+      ? Object.fromEntries(
+          Object.entries(value)
+            .map(([k, v]) => [k, shape(v)])
+            .sort(),
+        )
+      : typeof value;
+
+  it('docs/errors.md shows the 429s every limit really sends', () => {
+    const doc = readFileSync('docs/errors.md', 'utf8').split('## Limits')[1]!;
+    const examples = [...doc.matchAll(/```json\n([\s\S]*?)```/g)].map((m) => JSON.parse(m[1]!).error);
+    expect(examples.map((e) => e.limit)).toEqual(['streams', 'modelTokensPerDay']);
+    for (const example of examples) {
+      const real = seen429.get(example.limit)!.json.error;
+      expect(shape(example)).toEqual(shape(real));
+      expect(words(example.message)).toBe(words(real.message));
+    }
+    const prose = [...doc.matchAll(/`(At most [^`]+)`\s+\(`(\w+)`\)/g)];
+    expect(prose.map((m) => m[2])).toEqual([
+      'followStreams',
+      'sqlRequestsPerMinute',
+      'sqlConcurrentPerConnector',
+      'connectors',
+    ]);
+    for (const [, message, limit] of prose) {
+      expect(words(message!)).toBe(words(seen429.get(limit!)!.json.error.message));
+    }
+  });
+
+  it('docs/api.md shows what GET /usage answers', async () => {
+    const doc = readFileSync('docs/api.md', 'utf8').split('## Limits')[1]!;
+    const example = JSON.parse(/```json\n([\s\S]*?)```/.exec(doc)![1]!);
+    const real = (await api.request('GET', '/usage', { user: 'docs-usage' })).json;
+    expect(shape(example)).toEqual(shape(real));
+    for (const [name, limit] of Object.entries(example) as [string, { max: number }][]) {
+      expect(limit.max).toBe(real[name].max); // the defaults
+    }
+    const table = [...doc.matchAll(/^\| `(\w+)` +\| `(LIMIT_\w+)` \(([\d,]+)\)/gm)];
+    expect(table.map((m) => m[1])).toEqual(Object.keys(real));
+    for (const [, name, , value] of table) expect(Number(value!.replace(/,/g, ''))).toBe(real[name!].max);
   });
 });
