@@ -85,6 +85,7 @@ export const SETTINGS = {
     'gemini-2.5-flash',
     'model id',
   ),
+  ssmEndpoint: optional('SSM_ENDPOINT', httpUrl, 'SSM endpoint override (tests)'),
   geminiBaseUrl: optional('GEMINI_BASE_URL', httpUrl, 'Gemini endpoint override (e.g. the scripted model)'),
   modelMaxOutputTokens: setting(
     'MODEL_MAX_OUTPUT_TOKENS',
@@ -138,8 +139,19 @@ export const SETTINGS = {
   maxBodyBytes: setting(
     'MAX_BODY_BYTES',
     integer(1_024, 6 * 1024 * 1024),
-    256 * 1024,
-    'largest request body',
+    1024 * 1024,
+    "largest request body; also baked into the edge at build time (it hashes bodies up to 1 MiB, larger ones need the client's own `x-amz-content-sha256`) and passed to the function by the template",
+  ),
+  originReadTimeoutMs: setting(
+    'ORIGIN_READ_TIMEOUT_MS',
+    integer(1_000, 175_000),
+    55_000,
+    "a JSON reply must be complete by then (CloudFront's origin read timeout, less a margin; the template sets both from the param `originReadTimeout`)",
+  ),
+  userProofKeyParam: optional(
+    'USER_PROOF_KEY_PARAM',
+    matching(/^\/[A-Za-z0-9_.\-/]+$/, 'an SSM parameter name starting with "/"'),
+    "SSM SecureString holding the edge's HMAC key; when set, `x-user-*` headers count only with a valid `x-user-proof` (the cloud way)",
   ),
   logLevel: setting(
     'LOG_LEVEL',
