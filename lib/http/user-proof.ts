@@ -16,6 +16,16 @@ export const PROOF_MAX_AGE_SEC = 120;
 /** Clock difference tolerated in the other direction. */
 export const PROOF_MAX_SKEW_SEC = 30;
 
+/** How long either side keeps the key it read from SSM, so a rotated key is picked up without a redeploy. */
+export const PROOF_KEY_MAX_AGE_MS = 10 * 60_000;
+
+/** The key as stored in SSM: at least 256 bits, base64 or base64url (what `npm run deploy` writes). */
+export function decodeProofKey(value: string | undefined, name: string): Buffer {
+  const key = Buffer.from((value ?? '').trim(), 'base64url');
+  if (key.length < 32) throw new Error(`SSM parameter ${name} does not hold a key of at least 32 bytes`);
+  return key;
+}
+
 export interface ProofSubject {
   uid: string;
   email?: string | undefined;

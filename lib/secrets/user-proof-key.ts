@@ -6,16 +6,8 @@
  * configured: undefined, and user headers are believed as before.
  */
 import { config } from '../config.js';
+import { decodeProofKey, PROOF_KEY_MAX_AGE_MS } from '../http/user-proof.js';
 import { cachedLoader, readParameter } from './ssm-parameter.js';
-
-export const PROOF_KEY_MAX_AGE_MS = 10 * 60_000;
-
-/** At least 256 bits, stored base64 or base64url (what `npm run deploy` writes). */
-export function decodeProofKey(value: string | undefined, name: string): Buffer {
-  const key = Buffer.from((value ?? '').trim(), 'base64url');
-  if (key.length < 32) throw new Error(`SSM parameter ${name} does not hold a key of at least 32 bytes`);
-  return key;
-}
 
 let loader: { param: string; load: () => Promise<Buffer> } | undefined;
 

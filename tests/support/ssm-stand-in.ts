@@ -12,6 +12,8 @@ export interface SsmStandIn {
   params: Map<string, { value: string; type: string; version: number }>;
   /** Operations received, in order (e.g. `GetParameter /semaia/dev/x`). */
   calls: string[];
+  /** The region each call was signed for (SigV4 credential scope). */
+  regions: string[];
   close(): Promise<void>;
 }
 
@@ -20,6 +22,7 @@ export async function startSsmStandIn(initial: Record<string, string> = {}): Pro
     Object.entries(initial).map(([name, value]) => [name, { value, type: 'SecureString', version: 1 }]),
   );
   const calls: string[] = [];
+  const regions: string[] = [];
   const server = createServer((req, res) => void handle(req, res));
 
   async function handle(req: IncomingMessage, res: ServerResponse): Promise<void> {
@@ -33,6 +36,9 @@ export async function startSsmStandIn(initial: Record<string, string> = {}): Pro
     };
     const op = target.replace(/^AmazonSSM\./, '');
     calls.push(`${op} ${input.Name}`);
+    regions.push(
+      /Credential=[^/]+\/\d{8}\/([a-z0-9-]+)\/ssm\//.exec(String(req.headers.authorization))?.[1] ?? '',
+    );
     if (op === 'GetParameter') {
       const p = params.get(input.Name);
       if (!p)
@@ -58,6 +64,7 @@ export async function startSsmStandIn(initial: Record<string, string> = {}): Pro
     url: `http://127.0.0.1:${(server.address() as AddressInfo).port}`,
     params,
     calls,
+    regions,
     close: () =>
       new Promise<void>((r) => {
         server.closeAllConnections();
