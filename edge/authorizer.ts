@@ -45,9 +45,8 @@ export function createViewerRequestHandler(config: EdgeAuthConfig | null): Viewe
     stripUserHeaders(request.headers);
 
     if (request.method === 'OPTIONS') return preflight();
-    if ((request.method === 'GET' || request.method === 'HEAD') && PUBLIC_PATHS.has(request.uri)) {
-      return pass(request);
-    }
+    // The API routes GET only (a HEAD would get its 405 anyway).
+    if (request.method === 'GET' && PUBLIC_PATHS.has(request.uri)) return pass(request);
     if (!verify) return refuse(request, 'edge authorizer not configured at build time');
 
     const token = bearerToken(request.headers);
