@@ -4,7 +4,9 @@
  * thing allowed to set them:
  *   1. every client-sent `x-user-*` header (proof included) is removed first, whatever happens next;
  *   2. CORS preflights (OPTIONS) are answered here, and `GET /api/health` passes, without a token;
- *   3. `Authorization: Bearer <ID token>` is verified (RS256, issuer, audience, expiry, JWKS by `kid`);
+ *   3. `Authorization: Bearer <ID token>` is verified (RS256, issuer, audience, expiry, JWKS by `kid`); on
+ *      a reply's events route only (GET, read-only), the token may come in the `semaia_id_token` cookie
+ *      instead, because a browser's EventSource cannot send headers (docs/streams.md);
  *   4. on success the user headers are set; otherwise a generated 401 goes back without reaching the origin.
  * Bodies are not looked at here (viewer-request sees at most 40 KB): the origin-request function hashes them.
  */
@@ -35,6 +37,9 @@ const SAFE_EMAIL = /^[\x21-\x7e]{1,256}@[\x21-\x7e]{1,63}$/;
 /** Every method the API routes; the API's own preflight answer narrows it per path. */
 const API_METHODS = ['GET', 'POST', 'PUT', 'DELETE'];
 const PUBLIC_PATHS = new Set(['/api/health']);
+/** The cookie EventSource clients carry their ID token in (SameSite=Strict; docs/streams.md). */
+export const TOKEN_COOKIE = 'semaia_id_token';
+const EVENTS_ROUTE = /^\/api\/chats\/[^/]+\/messages\/[^/]+\/events$/;
 
 /** Builds the handler. `config: null` (not configured at build time) refuses every request that needs a user. */
 export function createViewerRequestHandler(config: EdgeAuthConfig | null): ViewerRequestHandler {
@@ -49,7 +54,7 @@ export function createViewerRequestHandler(config: EdgeAuthConfig | null): Viewe
     if (request.method === 'GET' && PUBLIC_PATHS.has(request.uri)) return pass(request);
     if (!verify) return refuse(request, 'edge authorizer not configured at build time');
 
-    const token = bearerToken(request.headers);
+    const token = bearerToken(request.headers) ?? eventStreamToken(request);
     if (!token) return refuse(request, 'missing or malformed bearer token');
 
     let claims: JWTPayload;
@@ -82,6 +87,30 @@ export function bearerToken(headers: CloudFrontHeaders): string | undefined {
   const match = /^Bearer[ ]+([A-Za-z0-9_-]+\.[A-Za-z0-9_-]*\.[A-Za-z0-9_-]*)[ ]*$/i.exec(values[0]!);
   const token = match?.[1];
   return token && token.length <= MAX_TOKEN_CHARS ? token : undefined;
+}
+
+/**
+ * The token an EventSource sends in its cookie, on the events route only (a GET that changes nothing, so a
+ * cookie cannot be abused to make a change on the user's behalf). The cookie is taken out of the request:
+ * the function never needs the token.
+ */
+export function eventStreamToken(request: CloudFrontRequest): string | undefined {
+  if (request.method !== 'GET' || !EVENTS_ROUTE.test(request.uri)) return undefined;
+  let token: string | undefined;
+  const kept: string[] = [];
+  for (const header of headerValues(request.headers, 'cookie')) {
+    for (const part of header.split(';')) {
+      const eq = part.indexOf('=');
+      const name = part.slice(0, eq).trim();
+      if (eq > 0 && name === TOKEN_COOKIE) token ??= part.slice(eq + 1).trim();
+      else if (part.trim()) kept.push(part.trim());
+    }
+  }
+  if (token === undefined) return undefined;
+  if (kept.length) request.headers.cookie = [{ key: 'Cookie', value: kept.join('; ') }];
+  else delete request.headers.cookie;
+  const jwt = /^[A-Za-z0-9_-]+\.[A-Za-z0-9_-]*\.[A-Za-z0-9_-]*$/.test(token) ? token : undefined;
+  return jwt && jwt.length <= MAX_TOKEN_CHARS ? jwt : undefined;
 }
 
 function createTokenVerifier(config: EdgeAuthConfig): (token: string) => Promise<JWTPayload> {

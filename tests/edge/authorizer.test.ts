@@ -101,6 +101,54 @@ async function expectUnauthorized(
 
 const b64url = (value: unknown) => Buffer.from(JSON.stringify(value)).toString('base64url');
 
+describe('EventSource: the token in a cookie, on the events route only', () => {
+  const events = '/api/chats/01aaaaaaaaaaaaaaaaaaaaaaaa/messages/01bbbbbbbbbbbbbbbbbbbbbbbb/events';
+  const cookie = (value: string) => ({ cookie: [{ key: 'Cookie', value }] });
+
+  it('accepts the cookie on GET …/events, and keeps the token out of the request to the function', async () => {
+    const token = await signToken(key, firebaseClaims('user123'));
+    const request = await expectPassed({
+      uri: events,
+      headers: cookie(`theme=dark; semaia_id_token=${token}; a=b`),
+    });
+    expect(request.headers['x-user-uid']?.[0]?.value).toBe('user123');
+    expect(request.headers.cookie).toEqual([{ key: 'Cookie', value: 'theme=dark; a=b' }]);
+  });
+
+  it('refuses the cookie anywhere else, and for anything but GET', async () => {
+    const token = await signToken(key, firebaseClaims('user123'));
+    await expectUnauthorized(
+      { uri: '/api/chats', headers: cookie(`semaia_id_token=${token}`) },
+      handler,
+      /bearer/,
+    );
+    await expectUnauthorized(
+      {
+        uri: '/api/chats/01aaaaaaaaaaaaaaaaaaaaaaaa/messages',
+        method: 'POST',
+        headers: cookie(`semaia_id_token=${token}`),
+      },
+      handler,
+      /bearer/,
+    );
+    await expectUnauthorized(
+      { uri: events, method: 'DELETE', headers: cookie(`semaia_id_token=${token}`) },
+      handler,
+      /bearer/,
+    );
+  });
+
+  it('verifies a cookie token like a bearer token', async () => {
+    const forged = await signToken(otherKey, firebaseClaims('user123'));
+    await expectUnauthorized({ uri: events, headers: cookie(`semaia_id_token=${forged}`) });
+    await expectUnauthorized(
+      { uri: events, headers: cookie('semaia_id_token=not-a-jwt') },
+      handler,
+      /bearer/,
+    );
+  });
+});
+
 describe('valid tokens', () => {
   it("passes the request with the user headers (the body is the origin-request function's business)", async () => {
     const token = await signToken(key, firebaseClaims('user123'));
