@@ -181,7 +181,8 @@ export const STREAMING_RULES: StreamingRule[] = [
   },
   {
     id: 'plainReturningNothing',
-    behaviour: 'a plain function that returns no promise fails: "Streaming does not support non-async handlers."',
+    behaviour:
+      'a plain function that returns no promise fails: "Streaming does not support non-async handlers."',
     handler: (_e, stream) => {
       const out = http().from(stream, { statusCode: 200, headers: { 'content-type': 'text/plain' } });
       out.write('sync');

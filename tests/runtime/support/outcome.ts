@@ -61,7 +61,7 @@ export async function settleOrHang(invocation: Invocation, quietMs: number): Pro
     const seen = invocation.chunks.length;
     const settled = await Promise.race([
       invocation.result,
-      new Promise<undefined>((r) => setTimeout(r, quietMs).unref()),
+      new Promise<undefined>((r) => setTimeout(() => r(undefined), quietMs).unref()),
     ]);
     if (settled) return outcomeOfRuntimeApi(settled);
     if (invocation.chunks.length === seen) return { kind: 'hang' };

@@ -6,5 +6,8 @@ import type { StreamifyHandler } from 'aws-lambda';
 import { STREAMING_RULES } from '../../local/streaming-rules.js';
 
 export const handlers = Object.fromEntries(
-  STREAMING_RULES.map((rule) => [rule.id, awslambda.streamifyResponse(rule.handler as unknown as StreamifyHandler)]),
+  STREAMING_RULES.map((rule) => [
+    rule.id,
+    awslambda.streamifyResponse(rule.handler as unknown as StreamifyHandler),
+  ]),
 );

@@ -20,7 +20,9 @@ export interface NodeBinary {
 /** The machine's Node and Node 22, as written by prepare.sh (the lane fails when it did not run). */
 export function laneNodes(): NodeBinary[] {
   if (!existsSync(NODES_FILE)) {
-    throw new Error(`${NODES_FILE} is missing: run the lane with \`npm run test:runtime\` (prepare.sh writes it)`);
+    throw new Error(
+      `${NODES_FILE} is missing: run the lane with \`npm run test:runtime\` (prepare.sh writes it)`,
+    );
   }
   return readFileSync(NODES_FILE, 'utf8')
     .split('\n')
