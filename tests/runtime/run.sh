@@ -5,7 +5,10 @@
 set -uo pipefail
 cd "$(dirname "$0")/../.."
 started=$SECONDS
-bash tests/runtime/prepare.sh || exit 1
+bash tests/runtime/prepare.sh || {
+  echo "runtime lane: FAILED: its preparation did not complete (see above) ($((SECONDS - started)) s)"
+  exit 1
+}
 report=${RUNTIME_LANE_JSON:-.tmp/runtime-lane/jest.json}
 rm -f "$report" .tmp/runtime-lane/figures-*.json
 npx jest --config tests/runtime/jest.config.js --json --outputFile="$report" "$@"
