@@ -94,7 +94,7 @@ export const SETTINGS = {
   ),
   modelMaxReplyChars: setting(
     'MODEL_MAX_REPLY_CHARS',
-    integer(100, 200_000),
+    integer(100, 50_000),
     24_000,
     'characters of one reply',
   ),
@@ -109,6 +109,13 @@ export const SETTINGS = {
     integer(0, 10_000),
     250,
     'first backoff for a 429/5xx before the first token (then 4×, jittered)',
+  ),
+
+  replyLeaseMs: setting(
+    'REPLY_LEASE_MS',
+    integer(1_000, 300_000),
+    30_000,
+    'a streaming reply whose writer stops checkpointing for this long reads as interrupted (renewed every third of it)',
   ),
 
   // ---- users' databases
@@ -134,6 +141,12 @@ export const SETTINGS = {
     integer(0, 55_000),
     15_000,
     "SSE heartbeat comment interval (0 = off); must stay under CloudFront's 60 s read timeout",
+  ),
+  originReadTimeoutMs: setting(
+    'ORIGIN_READ_TIMEOUT_MS',
+    integer(1_000, 180_000),
+    55_000,
+    "a JSON answer that cannot finish within this fails fast (CloudFront's origin read timeout, less a margin)",
   ),
   maxBodyBytes: setting(
     'MAX_BODY_BYTES',
@@ -178,6 +191,13 @@ export const SETTINGS = {
     integer(0, 10_000),
     25,
     "the scripted model's pause between words",
+    { scope: 'local' },
+  ),
+  shutdownGraceMs: setting(
+    'SHUTDOWN_GRACE_MS',
+    integer(0, 120_000),
+    10_000,
+    'at Ctrl-C, how long replies in flight may finish before they are stopped and stored as incomplete',
     { scope: 'local' },
   ),
   samplePgUrlRaw: optional(

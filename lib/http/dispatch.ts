@@ -27,7 +27,12 @@ export interface DispatchRoute {
 export interface InvocationContext {
   awsRequestId: string;
   getRemainingTimeInMillis(): number;
+  /** Only the local shim sets it: aborted when the server stops (see RouteContext.shutdown). */
+  shutdown?: AbortSignal;
 }
+
+/** Lambda's stand-in for `shutdown`: never aborted. */
+const NEVER = new AbortController().signal;
 
 /** A route's view of the request. A class, so the per-request object is cheap to build. */
 class Context implements RouteContext {
@@ -61,6 +66,10 @@ class Context implements RouteContext {
 
   get signal(): AbortSignal {
     return this.makeSignal();
+  }
+
+  get shutdown(): AbortSignal {
+    return this.invocation.shutdown ?? NEVER;
   }
 
   remainingMs(): number {

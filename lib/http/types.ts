@@ -28,6 +28,11 @@ export interface RouteContext extends ApiRequest {
   signal: AbortSignal;
   /** Milliseconds left before the function is stopped. */
   remainingMs: () => number;
+  /**
+   * Aborted, with an AppError `Shutdown` as its reason, when the local server is stopping and work still
+   * running must end now (after its grace period). Lambda has no such signal; it never aborts there.
+   */
+  shutdown: AbortSignal;
   log: Logger;
 }
 
