@@ -11,7 +11,7 @@ import { effectiveMessage, getMessage, markInterrupted } from '../store/messages
 import type { Chat, Message } from '../types.js';
 import { formatEventId, type Position } from './event-id.js';
 import { endOf, eventsAfter, type ReplyState } from './reply-state.js';
-import { chatEventData } from './reply.js';
+import { chatEventData } from './start.js';
 
 export interface FollowOptions {
   uid: string;

@@ -47,6 +47,7 @@ export class ReplyRecorder {
   private readonly policy: CheckpointPolicy;
   private writing: Promise<void> | undefined;
   private dirty = false;
+  private urgent = false;
   private lost = false;
   private writtenChars = 0;
   private writtenAt = Date.now();
@@ -57,7 +58,7 @@ export class ReplyRecorder {
 
   constructor(private readonly o: RecorderOptions) {
     this.policy = o.policy ?? checkpointPolicy();
-    this.arm(this.policy.renewMs);
+    this.schedule();
   }
 
   get state(): ReplyState {
@@ -70,10 +71,10 @@ export class ReplyRecorder {
     applyEvent(this.o.state, seq, event, data);
     const id = formatEventId(this.o.messageId, endOf(this.o.state));
     this.dirty = true;
-    if (QUERY_EVENTS.has(event)) this.checkpoint();
-    else if (this.o.state.content.length - this.writtenChars >= this.policy.bytes) this.checkpoint();
-    else if (Date.now() - this.writtenAt >= this.policy.intervalMs) this.checkpoint();
-    else this.arm(this.policy.intervalMs - (Date.now() - this.writtenAt));
+    if (QUERY_EVENTS.has(event) || this.o.state.content.length - this.writtenChars >= this.policy.bytes) {
+      this.urgent = true;
+    }
+    this.schedule();
     await this.o.stream.send(event, data, id);
   }
 
@@ -84,17 +85,28 @@ export class ReplyRecorder {
     return this.o.stream.send(event, data, id);
   }
 
-  /** Starts a checkpoint now unless one is running (then it follows it). */
-  private checkpoint(): void {
-    this.disarm();
+  /**
+   * Writes now when due (a query event or 4 KB of text: at once; other text: a second after the last write;
+   * nothing new: a lease renewal), or arms a timer for when it will be. One write at a time: the running
+   * write reschedules when it ends.
+   */
+  private schedule(): void {
     if (this.writing || this.lost) return;
+    const since = Date.now() - this.writtenAt;
+    const wait = this.urgent ? 0 : (this.dirty ? this.policy.intervalMs : this.policy.renewMs) - since;
+    if (wait <= 0) this.start();
+    else this.arm(wait);
+  }
+
+  private start(): void {
+    this.disarm();
+    this.urgent = false;
     this.writing = this.writeNow()
       .then(() => undefined)
       .catch((err: unknown) => this.o.log.error('checkpoint failed', err))
       .finally(() => {
         this.writing = undefined;
-        if (this.dirty && !this.lost) this.checkpoint();
-        else this.arm(this.policy.renewMs);
+        this.schedule();
       });
   }
 
@@ -150,7 +162,7 @@ export class ReplyRecorder {
     this.timer = setTimeout(() => {
       this.timer = undefined;
       this.timerAt = Infinity;
-      this.checkpoint();
+      if (!this.writing && !this.lost) this.start();
     }, at - Date.now());
     this.timer.unref();
   }

@@ -15,20 +15,11 @@ import { getSchemaContext, type SchemaContext } from '../model/schema.js';
 import { createDatabaseTools, MODEL_ROW_LIMIT } from '../model/tools.js';
 import * as chats from '../store/chats.js';
 import { checkpointMessage } from '../store/messages.js';
-import type { Chat } from '../types.js';
 import { formatEventId } from './event-id.js';
 import { ReplyRecorder } from './recorder.js';
 import { newReplyState } from './reply-state.js';
-import { idsOf, type ReplyPlan } from './start.js';
+import { chatEventData, idsOf, type ReplyPlan } from './start.js';
 import { beforeDeadline, schemaCacheKey } from './schema-context.js';
-
-export const chatEventData = (chat: Chat, userMessageId: string, assistantMessageId: string) => ({
-  chatId: chat.id,
-  connectorId: chat.connectorId,
-  title: chat.title,
-  userMessageId,
-  assistantMessageId,
-});
 
 export async function streamReply(stream: SseStream, plan: ReplyPlan): Promise<void> {
   const { uid, chat, log } = plan;

@@ -48,6 +48,15 @@ export interface Invocation {
   shutdown: AbortSignal;
 }
 
+/** The `chat` event's data: the first event of every reply stream, live or resumed. */
+export const chatEventData = (chat: Chat, userMessageId: string, assistantMessageId: string) => ({
+  chatId: chat.id,
+  connectorId: chat.connectorId,
+  title: chat.title,
+  userMessageId,
+  assistantMessageId,
+});
+
 export const idsOf = (plan: ReplyPlan): ReplyIds => ({
   chatId: plan.chat.id,
   userMessageId: plan.userMessage.id,

@@ -85,6 +85,7 @@ export const SETTINGS = {
     'gemini-2.5-flash',
     'model id',
   ),
+  ssmEndpoint: optional('SSM_ENDPOINT', httpUrl, 'SSM endpoint override (tests)'),
   geminiBaseUrl: optional('GEMINI_BASE_URL', httpUrl, 'Gemini endpoint override (e.g. the scripted model)'),
   modelMaxOutputTokens: setting(
     'MODEL_MAX_OUTPUT_TOKENS',
@@ -157,8 +158,13 @@ export const SETTINGS = {
   maxBodyBytes: setting(
     'MAX_BODY_BYTES',
     integer(1_024, 6 * 1024 * 1024),
-    256 * 1024,
-    'largest request body',
+    1024 * 1024,
+    "largest request body; also baked into the edge at build time (it hashes bodies up to 1 MiB, larger ones need the client's own `x-amz-content-sha256`) and passed to the function by the template",
+  ),
+  userProofKeyParam: optional(
+    'USER_PROOF_KEY_PARAM',
+    matching(/^\/[A-Za-z0-9_.\-/]+$/, 'an SSM parameter name starting with "/"'),
+    "SSM SecureString holding the edge's HMAC key; when set, `x-user-*` headers count only with a valid `x-user-proof` (the cloud way)",
   ),
   logLevel: setting(
     'LOG_LEVEL',

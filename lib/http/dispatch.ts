@@ -11,6 +11,7 @@ import { preflightHeaders } from './cors.js';
 import { AppError } from '../errors.js';
 import { describeError } from './errors.js';
 import { normalizeEvent } from './normalize.js';
+import { dropUnprovenUser } from './proven-user.js';
 import { SseResponse, sendJson } from './respond.js';
 import { endStream } from './stream-io.js';
 import type { Router } from './router.js';
@@ -127,6 +128,7 @@ export async function dispatch(
     if (req.requestId !== context.awsRequestId) {
       requestLog = createLogger({ requestId: req.requestId, awsRequestId: context.awsRequestId });
     }
+    await dropUnprovenUser(req, requestLog);
     outcome = await route(req, responseStream, context, router, requestLog, signal);
   } catch (err) {
     outcome = await failBeforeBody(err, responseStream, req?.requestId ?? context.awsRequestId, requestLog);

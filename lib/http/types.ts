@@ -18,6 +18,8 @@ export interface ApiRequest {
   sourceIp: string | undefined;
   /** The authenticated user, when the event or the headers name one. */
   user: User | undefined;
+  /** Where `user` came from: an API Gateway authorizer's context, or the `x-user-*` headers. */
+  userSource?: 'authorizer' | 'headers';
 }
 
 /** What a route handler receives. */
