@@ -36,6 +36,12 @@ const CUSTOM_PARAMS = {
   contentSecurityPolicy:
     "default-src 'self'; connect-src 'self' https://securetoken.googleapis.com; frame-ancestors 'none'",
   apiRuntime: 'nodejs24.x',
+  limitStreamsPerUser: '0',
+  limitFollowStreamsPerUser: '20',
+  limitModelTokensPerDay: '2000000',
+  limitSqlRequestsPerMinute: '0',
+  limitSqlConcurrentPerConnector: '2',
+  limitConnectorsPerUser: '10',
 };
 let custom: Template;
 let customBuildInfo: Json;
@@ -138,7 +144,12 @@ describe('API function and its URL', () => {
     expect(env.GEMINI_API_KEY).toBeUndefined();
     expect(env.GEMINI_API_KEY_PARAM).toMatch(/^\/semaia\/[a-z0-9-]+\/gemini-api-key$/);
     for (const [name, value] of Object.entries(env)) {
-      if (/KEY|SECRET|TOKEN|PASSWORD/i.test(name) && typeof value === 'string') {
+      // (LIMIT_MODEL_TOKENS_PER_DAY counts model tokens: a number, checked with the other limits below.)
+      if (
+        /KEY|SECRET|TOKEN|PASSWORD/i.test(name) &&
+        !name.startsWith('LIMIT_') &&
+        typeof value === 'string'
+      ) {
         // Only names of things (a parameter path or an ARN), never a value that could be the secret.
         expect(value).toMatch(/^(\/|arn:)/);
       }
@@ -166,6 +177,29 @@ describe('API function and its URL', () => {
     expect(env.USER_PROOF_KEY_PARAM).toBe(buildInfo.userProofKeyParam);
     expect(env.USER_PROOF_KEY_PARAM).toBe('/semaia/dev/user-proof-key');
     expect(env.ORIGIN_READ_TIMEOUT_MS).toBe('55000');
+  });
+
+  it("passes the per-user limits as the operator sets them, and leaves the API's defaults otherwise", () => {
+    const names = {
+      limitStreamsPerUser: 'LIMIT_STREAMS_PER_USER',
+      limitFollowStreamsPerUser: 'LIMIT_FOLLOW_STREAMS_PER_USER',
+      limitModelTokensPerDay: 'LIMIT_MODEL_TOKENS_PER_DAY',
+      limitSqlRequestsPerMinute: 'LIMIT_SQL_REQUESTS_PER_MINUTE',
+      limitSqlConcurrentPerConnector: 'LIMIT_SQL_CONCURRENT_PER_CONNECTOR',
+      limitConnectorsPerUser: 'LIMIT_CONNECTORS_PER_USER',
+    } as const;
+    const env = props('ApiLambdaFunction').Environment.Variables;
+    const customEnv = custom.resolve(custom.props('ApiLambdaFunction').Environment.Variables);
+    for (const [param, variable] of Object.entries(names)) {
+      expect(env[variable]).toBe(''); // empty reads as unset: lib/config/settings.ts has the default
+      expect(customEnv[variable]).toBe(CUSTOM_PARAMS[param as keyof typeof names]);
+      expect(customEnv[variable]).toMatch(/^\d+$/);
+    }
+    expect(
+      Object.keys(env)
+        .filter((k) => k.startsWith('LIMIT_'))
+        .sort(),
+    ).toEqual(Object.values(names).sort());
   });
 
   it('has no reserved concurrency unless asked for', () => {
