@@ -365,6 +365,15 @@ describe('the docs', () => {
       : typeof value;
 
   it('docs/errors.md shows the 429s every limit really sends', () => {
+    // Collected by the tests above (this one needs the whole file to run): one 429 of every limit.
+    expect([...seen429.keys()].sort()).toEqual([
+      'connectors',
+      'followStreams',
+      'modelTokensPerDay',
+      'sqlConcurrentPerConnector',
+      'sqlRequestsPerMinute',
+      'streams',
+    ]);
     const doc = readFileSync('docs/errors.md', 'utf8').split('## Limits')[1]!;
     const examples = [...doc.matchAll(/```json\n([\s\S]*?)```/g)].map((m) => JSON.parse(m[1]!).error);
     expect(examples.map((e) => e.limit)).toEqual(['streams', 'modelTokensPerDay']);
