@@ -20,7 +20,7 @@ describe('connector SQL routes over HTTP', () => {
     `);
     api = await startTestApi();
     const res = await api.request('POST', '/connectors', {
-      body: { name: 'pets', url: `${db.url}?sslmode=disable` },
+      body: { name: 'pets', url: `${await db.readerUrl()}?sslmode=disable` },
     });
     expect(res.status).toBe(201);
     connectorId = res.json.connector.id;
