@@ -43,7 +43,6 @@ afterAll(async () => {
   await db?.drop();
 });
 
-const asSuperuser = (sql: string) => runReadOnlyQuery(superuser, sql, { allowPrivileged: true });
 const victimRows = async () =>
   (await db.query<{ n: number }>('SELECT count(*)::int AS n FROM victim')).rows[0]!.n;
 
