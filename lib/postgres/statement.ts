@@ -137,6 +137,8 @@ function parse(parser: Parser, sql: string): { stmt: Node }[] {
 
 /** Throws SqlError unless `sql` is one allowed statement; returns its kind. */
 export async function checkStatement(sql: string): Promise<StatementKind> {
+  // The parser reads a C string: it would stop at a NUL the server never sees the same way.
+  if (sql.includes('\0')) throw refuse('The SQL contains a NUL character');
   const stmts = parse(await loadParser(), sql);
   if (stmts.length === 0) throw refuse('The SQL contains no statement');
   if (stmts.length > 1) throw refuse('Only one SQL statement can be run at a time');

@@ -125,6 +125,7 @@ describe('refused statement kinds, named in the message', () => {
     for (const sql of ['', '   ', '-- just a comment\n', '/* */', ';']) {
       expect((await refusal(sql)).message).toBe('The SQL contains no statement');
     }
+    expect((await refusal('SELECT 1\0; DELETE FROM t')).message).toBe('The SQL contains a NUL character');
   });
 
   it('a syntax error is refused with the parser message and position, like the server would', async () => {
