@@ -34,7 +34,10 @@ function copyPgQueryWasm(outdir: string): void {
 }
 
 /** `plugins`: extra esbuild plugins (benchmarks build variants with them). */
-export async function buildApi(outdir = resolve(root, 'dist/api'), plugins: Plugin[] = []): Promise<Metafile> {
+export async function buildApi(
+  outdir = resolve(root, 'dist/api'),
+  plugins: Plugin[] = [],
+): Promise<Metafile> {
   rmSync(outdir, { recursive: true, force: true });
   const result = await build({
     entryPoints: { index: resolve(root, 'handlers/api.ts') },
