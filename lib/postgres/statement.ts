@@ -8,7 +8,7 @@
  * functions in sql-policy.ts. Every other statement kind is refused by name. A read-only transaction still
  * wraps what runs; this check covers what it does not (see docs/security.md).
  *
- * The parser (1.7 MB of WASM) is loaded on first use by a dynamic import: only the routes that run SQL pay
+ * The parser (WASM) is loaded on first use by a dynamic import: only the routes that run SQL pay
  * for it.
  */
 import type * as PgQuery from 'libpg-query';
