@@ -6,15 +6,15 @@
 import * as z from 'zod/mini';
 import { config } from '../lib/config.js';
 import { parseBody } from '../lib/http/body.js';
+import { text } from '../lib/http/validators.js';
 import { json, type RouteContext, type RouteHandler } from '../lib/http/types.js';
 import { inspectSchema } from '../lib/postgres/inspect.js';
 import { MAX_ROW_LIMIT, runReadOnlyQuery } from '../lib/postgres/query.js';
+import { MAX_SQL_CHARS } from '../lib/postgres/sql-limits.js';
 import { getConnectionConfig } from '../lib/store/connectors.js';
 
-export const MAX_SQL_CHARS = 100_000;
-
 const queryBody = z.strictObject({
-  sql: z.string().check(z.trim(), z.minLength(1, 'must not be empty'), z.maxLength(MAX_SQL_CHARS)),
+  sql: text(MAX_SQL_CHARS),
   limit: z.optional(z.int().check(z.minimum(1), z.maximum(MAX_ROW_LIMIT))),
 });
 

@@ -22,6 +22,8 @@ export interface InvocationOptions {
   requestId?: string;
   functionName?: string;
   memoryMb?: number;
+  /** Handed to the handler as `context.shutdown` (local only): aborted when the server stops. */
+  shutdown?: AbortSignal;
 }
 
 export interface Invocation {
@@ -64,7 +66,8 @@ export function invokeStreaming(
   });
 
   const functionName = options.functionName ?? 'semaia-api-local';
-  const context: Context = {
+  const context: Context & { shutdown?: AbortSignal } = {
+    ...(options.shutdown ? { shutdown: options.shutdown } : {}),
     callbackWaitsForEmptyEventLoop: false,
     functionName,
     functionVersion: '$LATEST',

@@ -15,6 +15,7 @@ const PARTS: Record<string, Part> = {
   soak: async () => (await import('./soak.js')).soak(),
   scale: async () => (await import('./scale.js')).scale(),
   sql: async () => (await import('./sql.js')).sql(),
+  resume: async () => (await import('./resume.js')).resume(),
 };
 
 async function main(): Promise<void> {
