@@ -47,6 +47,10 @@ export async function buildApi(
     splitting: true,
     format: 'esm',
     platform: 'node',
+    // ESM builds first: a CommonJS package behind a dynamic import() becomes a chunk whose only export is
+    // `default`, so `(await import('@aws-sdk/client-kms')).KMSClient` was undefined in the bundle (the
+    // runtime lane found it: jest's CommonJS transform hides it).
+    mainFields: ['module', 'main'],
     target: 'node22',
     minify: true,
     sourcemap: 'external',
