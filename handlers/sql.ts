@@ -13,7 +13,7 @@ import { MAX_ROW_LIMIT, runReadOnlyQuery } from '../lib/postgres/query.js';
 import { MAX_SQL_CHARS } from '../lib/postgres/sql-limits.js';
 import { getConnectionConfig } from '../lib/store/connectors.js';
 
-const queryBody = z.object({
+const queryBody = z.strictObject({
   sql: text(MAX_SQL_CHARS),
   limit: z.optional(z.int().check(z.minimum(1), z.maximum(MAX_ROW_LIMIT))),
 });
@@ -25,7 +25,11 @@ function statementTimeout(ctx: RouteContext): number {
 
 export const inspectConnector: RouteHandler = async (ctx) => {
   const conn = await getConnectionConfig(ctx.user.uid, ctx.params.id ?? '');
-  const schema = await inspectSchema(conn, { signal: ctx.signal, statementTimeoutMs: statementTimeout(ctx) });
+  const schema = await inspectSchema(conn, {
+    signal: ctx.signal,
+    statementTimeoutMs: statementTimeout(ctx),
+    allowPrivileged: config.connectorAllowPrivilegedRoles,
+  });
   return json(200, schema);
 };
 
@@ -36,6 +40,7 @@ export const queryConnector: RouteHandler = async (ctx) => {
     limit,
     timeoutMs: statementTimeout(ctx),
     signal: ctx.signal,
+    allowPrivileged: config.connectorAllowPrivilegedRoles,
   });
   ctx.log.info('sql query', {
     rowCount: result.rowCount,
