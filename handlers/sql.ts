@@ -15,7 +15,7 @@ import { MAX_ROW_LIMIT, runReadOnlyQuery } from '../lib/postgres/query.js';
 import { MAX_SQL_CHARS } from '../lib/postgres/sql-limits.js';
 import { getConnectionConfig } from '../lib/store/connectors.js';
 
-const queryBody = z.object({
+const queryBody = z.strictObject({
   sql: text(MAX_SQL_CHARS),
   limit: z.optional(z.int().check(z.minimum(1), z.maximum(MAX_ROW_LIMIT))),
 });
@@ -41,7 +41,11 @@ export const inspectConnector: RouteHandler = async (ctx) => {
   const conn = await getConnectionConfig(ctx.user.uid, ctx.params.id ?? '');
   const statementTimeoutMs = statementTimeout(ctx);
   const schema = await withSqlSlot(await sqlSession(ctx, statementTimeoutMs), () =>
-    inspectSchema(conn, { signal: ctx.signal, statementTimeoutMs }),
+    inspectSchema(conn, {
+      signal: ctx.signal,
+      statementTimeoutMs,
+      allowPrivileged: config.connectorAllowPrivilegedRoles,
+    }),
   );
   return json(200, schema);
 };
@@ -51,7 +55,12 @@ export const queryConnector: RouteHandler = async (ctx) => {
   const conn = await getConnectionConfig(ctx.user.uid, ctx.params.id ?? '');
   const timeoutMs = statementTimeout(ctx);
   const result = await withSqlSlot(await sqlSession(ctx, timeoutMs), () =>
-    runReadOnlyQuery(conn, sql, { limit, timeoutMs, signal: ctx.signal }),
+    runReadOnlyQuery(conn, sql, {
+      limit,
+      timeoutMs,
+      signal: ctx.signal,
+      allowPrivileged: config.connectorAllowPrivilegedRoles,
+    }),
   );
   ctx.log.info('sql query', {
     rowCount: result.rowCount,

@@ -113,7 +113,10 @@ export function createDatabaseTools(opts: DatabaseToolsOptions): ToolExecutor {
     }
     await emit('query', { sql });
     try {
-      const result = await withSlot(() => runReadOnlyQuery(opts.conn, sql, { limit: rowLimit, signal }));
+      // Never on a privileged role, whatever CONNECTOR_ALLOW_PRIVILEGED_ROLES says: the model reads text users planted.
+      const result = await withSlot(() =>
+        runReadOnlyQuery(opts.conn, sql, { limit: rowLimit, signal, allowPrivileged: false }),
+      );
       const shown = rowsWithin(result.rows, rowLimit, ROWS_SHOWN_BYTES);
       const rows: RowsResult = {
         columns: result.columns,

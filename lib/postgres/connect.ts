@@ -12,7 +12,10 @@ import pg from 'pg';
 import type { ConnectionConfig } from '../types.js';
 import { resolveAllowedAddress, checkHostSyntax, type LookupFn } from '../net/guard.js';
 import { config } from '../config.js';
+import { trustedCas } from './ca-bundle.js';
 import { mapConnectError } from './errors.js';
+import { guardClient } from './wire-guard.js';
+import type { Logger } from '../log.js';
 
 export const CONNECT_TIMEOUT_MS = 5_000;
 export const MAX_STATEMENT_TIMEOUT_MS = 120_000;
@@ -25,18 +28,27 @@ export interface ConnectOptions {
   policy?: string;
   /** DNS lookup (tests). */
   lookup?: LookupFn;
+  /** Largest message the server may send (default 64 MiB); a longer one ends the connection (wire-guard.ts). */
+  maxMessageBytes?: number;
+  /** Where protocol violations are logged (default: the module logger). */
+  log?: Logger;
 }
 
-/** TLS options: `require` encrypts without verifying; `verify-full` checks the chain and the host NAME. */
+/**
+ * TLS options: `require` encrypts without verifying; `verify-full` checks the chain (Node's CAs plus the
+ * operator's CONNECTOR_CA_BUNDLE) and the host NAME, although the socket goes to the vetted address.
+ */
 export function tlsOptions(conn: ConnectionConfig): false | ConnectionOptions {
   if (conn.ssl === 'disable') return false;
   const name = checkHostSyntax(conn.host);
   // SNI carries the name even though the socket goes to the vetted IP (SNI must not be an IP address).
   const servername = isIP(name) === 0 ? { servername: name } : {};
   if (conn.ssl === 'require') return { rejectUnauthorized: false, ...servername };
+  const ca = trustedCas();
   return {
     rejectUnauthorized: true,
     ...servername,
+    ...(ca ? { ca } : {}),
     checkServerIdentity: (_host: string, cert: PeerCertificate) => checkServerIdentity(name, cert),
   };
 }
@@ -74,6 +86,7 @@ export async function openClient(conn: ConnectionConfig, options: ConnectOptions
   });
   // Errors reach the caller through the pending query; an unhandled 'error' event would crash the process.
   client.on('error', () => undefined);
+  guardClient(client, { maxMessageBytes: options.maxMessageBytes }, options.log);
   try {
     await client.connect();
   } catch (err) {

@@ -4,7 +4,7 @@
  */
 import { AppError } from '../errors.js';
 
-export type ConnectReason = 'unreachable' | 'auth' | 'tls' | 'timeout' | 'database';
+export type ConnectReason = 'unreachable' | 'auth' | 'tls' | 'timeout' | 'database' | 'protocol';
 
 interface PgLikeError {
   message?: string;

@@ -13,12 +13,16 @@ export async function explainQuery(
   sql: string,
   opts: Omit<SessionOptions, 'statementTimeoutMs'> & { timeoutMs?: number } = {},
 ): Promise<unknown> {
-  const keyword = checkStatement(sql);
-  if (keyword === 'EXPLAIN') throw new AppError('SqlError', 'Give the statement to explain without EXPLAIN');
+  const kind = await checkStatement(sql);
+  if (kind === 'explain') throw new AppError('SqlError', 'Give the statement to explain without EXPLAIN');
+  if (kind !== 'select') throw new AppError('SqlError', 'Only a SELECT can be explained');
+  const text = `EXPLAIN (FORMAT JSON) ${sql}`;
+  // The text that runs is checked too: it must still be EXPLAIN of that one SELECT.
+  await checkStatement(text);
   return withReadOnlyTransaction(conn, { ...opts, statementTimeoutMs: opts.timeoutMs }, async (client) => {
     // `values: []` forces the extended protocol, which refuses a second statement smuggled after the first.
     const result = await client.query<{ 'QUERY PLAN': unknown }>({
-      text: `EXPLAIN (FORMAT JSON) ${sql}`,
+      text,
       values: [],
       queryMode: 'extended',
     } as never);

@@ -9,6 +9,7 @@
  */
 import type pg from 'pg';
 import type { ConnectionConfig } from '../types.js';
+import type { SessionRole } from './privileges.js';
 import { withReadOnlyTransaction, type SessionOptions } from './session.js';
 
 export const MAX_RELATIONS = 5_000;
@@ -66,9 +67,8 @@ export interface SchemaEntry {
 export interface SchemaInfo {
   database: string;
   serverVersion: string;
-  /** The role the connector logs in as, and whether it is a superuser (the UI may warn: read-only SQL is
-   * enforced by the transaction, but a superuser can still reach the server's files through functions). */
-  role: { name: string; superuser: boolean };
+  /** The role the connector logs in as and its server-level privileges (see privileges.ts). */
+  role: SessionRole;
   schemas: SchemaEntry[];
   relationCount: number;
   truncated: boolean;
@@ -187,10 +187,9 @@ function groupByOid<R extends { oid: string }>(rows: R[]): Map<string, R[]> {
   return map;
 }
 
-async function readSchema(client: pg.Client, maxRelations: number): Promise<SchemaInfo> {
-  const meta = await client.query<{ database: string; version: string; role: string; superuser: boolean }>(
-    `SELECT current_database() AS database, current_setting('server_version') AS version, current_user AS role,
-            (SELECT rolsuper FROM pg_roles WHERE rolname = current_user) AS superuser`,
+async function readSchema(client: pg.Client, maxRelations: number, role: SessionRole): Promise<SchemaInfo> {
+  const meta = await client.query<{ database: string; version: string }>(
+    `SELECT current_database() AS database, current_setting('server_version') AS version`,
   );
   const schemas = await client.query<{ name: string; comment: string | null }>(SCHEMAS_SQL);
   const relations = await client.query<RelationRow>(RELATIONS_SQL, [maxRelations + 1]);
@@ -271,7 +270,7 @@ async function readSchema(client: pg.Client, maxRelations: number): Promise<Sche
   return {
     database: m.database,
     serverVersion: m.version,
-    role: { name: m.role, superuser: m.superuser === true },
+    role,
     schemas: [...bySchema.values()],
     relationCount: rels.length,
     truncated,
@@ -284,5 +283,5 @@ export async function inspectSchema(
   options: SessionOptions & { maxRelations?: number } = {},
 ): Promise<SchemaInfo> {
   const maxRelations = Math.max(1, options.maxRelations ?? MAX_RELATIONS);
-  return withReadOnlyTransaction(conn, options, (client) => readSchema(client, maxRelations));
+  return withReadOnlyTransaction(conn, options, (client, { role }) => readSchema(client, maxRelations, role));
 }

@@ -54,7 +54,7 @@ export async function runReadOnlyQuery(
   sql: string,
   opts: RunQueryOptions = {},
 ): Promise<QueryResult> {
-  checkStatement(sql);
+  await checkStatement(sql);
   const limit = clampLimit(opts.limit);
   return withReadOnlyTransaction(conn, { ...opts, statementTimeoutMs: opts.timeoutMs }, async (client) => {
     const started = performance.now();

@@ -1,5 +1,6 @@
 /**
- * One read-only unit of work on a user's database: connect, BEGIN READ ONLY, run, ROLLBACK, close.
+ * One read-only unit of work on a user's database: connect, BEGIN READ ONLY and read the session role (one
+ * round trip), refuse a privileged role unless allowed, run, ROLLBACK, close.
  * Any error, timeout or abort discards the connection. A client-side backstop timer fires when the server's
  * statement_timeout does not (network partition, stuck server) so a request can never hang.
  */
@@ -15,10 +16,20 @@ import {
   type ConnectOptions,
 } from './connect.js';
 import { formatSeconds, mapQueryError } from './errors.js';
+import { BEGIN_AND_READ_ROLE, refusePrivileged, toSessionRole, type SessionRole } from './privileges.js';
 import { config } from '../config.js';
 
 export interface SessionOptions extends Partial<ConnectOptions> {
   signal?: AbortSignal;
+  /**
+   * Run on a role with server-level privileges (privileges.ts). Default false; the user's own /query and
+   * /inspect pass CONNECTOR_ALLOW_PRIVILEGED_ROLES, the model's tools never set it.
+   */
+  allowPrivileged?: boolean;
+}
+
+export interface Session {
+  role: SessionRole;
 }
 
 /** Extra time past statement_timeout before the client gives up on the server by itself. */
@@ -27,7 +38,7 @@ const BACKSTOP_GRACE_MS = 3_000;
 export async function withReadOnlyTransaction<T>(
   conn: ConnectionConfig,
   options: SessionOptions,
-  work: (client: pg.Client) => Promise<T>,
+  work: (client: pg.Client, session: Session) => Promise<T>,
 ): Promise<T> {
   const statementTimeoutMs = clampStatementTimeout(options.statementTimeoutMs ?? config.statementTimeoutMs);
   options.signal?.throwIfAborted();
@@ -37,13 +48,14 @@ export async function withReadOnlyTransaction<T>(
   let timer: NodeJS.Timeout | undefined;
   let interruptedFlag = false;
   const interrupted = new Promise<never>((_, reject) => {
+    // Past the server's own statement_timeout: the server stalled or the network is gone, not the query.
     timer = setTimeout(() => {
       interruptedFlag = true;
       reject(
         new AppError(
-          'QueryTimeout',
-          `The query was cancelled after ${formatSeconds(statementTimeoutMs)} (statement timeout)`,
-          { timeoutMs: statementTimeoutMs },
+          'ConnectorError',
+          `The database did not answer within ${formatSeconds(statementTimeoutMs + BACKSTOP_GRACE_MS)} (its statement timeout is ${formatSeconds(statementTimeoutMs)}); the connection was closed`,
+          { reason: 'timeout' },
         ),
       );
     }, statementTimeoutMs + BACKSTOP_GRACE_MS);
@@ -58,8 +70,10 @@ export async function withReadOnlyTransaction<T>(
   try {
     const result = await Promise.race([
       (async () => {
-        await client.query('BEGIN READ ONLY');
-        const value = await work(client);
+        const [, roleResult] = (await client.query(BEGIN_AND_READ_ROLE)) as unknown as pg.QueryResult[];
+        const role = toSessionRole(roleResult?.rows[0]);
+        if (!options.allowPrivileged) refusePrivileged(role);
+        const value = await work(client, { role });
         await client.query('ROLLBACK');
         return value;
       })(),

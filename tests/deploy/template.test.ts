@@ -90,6 +90,7 @@ describe('packaging', () => {
 
     const api = zips.api!;
     expect(api).toContain('dist/api/index.mjs');
+    expect(api).toContain('dist/api/chunks/libpg-query.wasm'); // the SQL parser, beside the chunk that loads it
     expect(api.every((f) => f.startsWith('dist/api/') && !f.endsWith('.map'))).toBe(true);
     const viewer = zips.edge!;
     expect(viewer).toContain('dist/edge/viewer/index.js');

@@ -27,7 +27,7 @@ import { startScriptedGemini, type ScriptedGemini } from '../../lib/local/script
 import { createShimServer, type ShimServer } from '../../lib/local/shim-server.js';
 import { startTestApi, type TestApi } from '../support/api.js';
 import { createTestDatabase, type TestDatabase } from '../support/postgres.js';
-import { readOnlyUrl, waitFor } from '../limits/support.js';
+import { waitFor } from '../limits/support.js';
 
 installLambdaGlobals();
 
@@ -123,7 +123,7 @@ describe('a chat client that never reads, through the shim', () => {
     const user = 'stalled-reader';
     const created = await api.request('POST', '/connectors', {
       user,
-      body: { name: 'db', ...parsePostgresUrl(await readOnlyUrl(db), 'disable') },
+      body: { name: 'db', ...parsePostgresUrl(await db.readerUrl(), 'disable') },
     });
     const words = Array.from({ length: 5_000 }, (_, i) => `w${String(i).padStart(4, '0')} `);
     gemini.script({ chunks: words });

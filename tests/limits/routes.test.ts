@@ -11,14 +11,7 @@ import { startScriptedGemini, type ScriptedGemini } from '../../lib/local/script
 import { startTestApi, type ApiResponse, type TestApi } from '../support/api.js';
 import { createTestDatabase, type TestDatabase } from '../support/postgres.js';
 import { readSse } from '../support/sse-client.js';
-import {
-  awayFromMinuteEnd,
-  eventNames,
-  openStream,
-  readOnlyUrl,
-  sleepingSessions,
-  waitFor,
-} from './support.js';
+import { awayFromMinuteEnd, eventNames, openStream, sleepingSessions, waitFor } from './support.js';
 
 let gemini: ScriptedGemini;
 let api: TestApi;
@@ -32,7 +25,7 @@ beforeAll(async () => {
   gemini = await startScriptedGemini({ fallback: 'fail' });
   db = await createTestDatabase('limits');
   await db.query(`CREATE TABLE items (id int PRIMARY KEY, label text); INSERT INTO items VALUES (1, 'one');`);
-  readerUrl = await readOnlyUrl(db);
+  readerUrl = await db.readerUrl();
   api = await startTestApi({
     env: { GEMINI_API_KEY: 'test-key', GEMINI_BASE_URL: gemini.url, MODEL_RETRY_BASE_MS: '5' },
   });

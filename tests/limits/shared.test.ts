@@ -13,7 +13,7 @@ import { startScriptedGemini, type ScriptedGemini } from '../../lib/local/script
 import { startApiProcess, type ApiProcess } from '../support/api-process.js';
 import { createTestDatabase, type TestDatabase } from '../support/postgres.js';
 import { readSse } from '../support/sse-client.js';
-import { readOnlyUrl, sleepingSessions, waitFor } from './support.js';
+import { sleepingSessions, waitFor } from './support.js';
 
 let dynamo: EmbeddedDynamo;
 let gemini: ScriptedGemini;
@@ -50,7 +50,7 @@ beforeAll(async () => {
   dynamo = await startEmbeddedDynamo();
   gemini = await startScriptedGemini({ fallback: 'fail' });
   db = await createTestDatabase('shared_limits');
-  readerUrl = await readOnlyUrl(db);
+  readerUrl = await db.readerUrl();
   [a, b] = await Promise.all([start(), start()]);
 }, 60_000);
 

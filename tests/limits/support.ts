@@ -1,4 +1,4 @@
-/** Helpers of the limit tests: streams held open, conditions waited for, a read-only role to connect as. */
+/** Helpers of the limit tests: streams held open, conditions waited for, the minute's end avoided. */
 import type { TestDatabase } from '../support/postgres.js';
 import { readSse, type ReceivedEvent } from '../support/sse-client.js';
 
@@ -40,14 +40,6 @@ export async function sleepingSessions(db: TestDatabase): Promise<number> {
       WHERE datname = current_database() AND pid <> pg_backend_pid() AND query ILIKE 'select pg_sleep%'`,
   );
   return Number(r.rows[0]!.n);
-}
-
-/** A role that can only read the database (connectors log in as one: privileged roles are refused). */
-export async function readOnlyUrl(db: TestDatabase): Promise<string> {
-  const role = await db.createRole('reader', `pw-${Date.now()}`);
-  await db.query(`GRANT USAGE ON SCHEMA public TO "${role.name}";
-    GRANT SELECT ON ALL TABLES IN SCHEMA public TO "${role.name}"`);
-  return role.url;
 }
 
 /** Waits until the current UTC minute has at least `ms` left (per-minute counts must not roll over mid-test). */

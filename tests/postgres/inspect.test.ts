@@ -51,7 +51,8 @@ beforeAll(async () => {
   db = await createTestDatabase('inspect');
   conn = parsePostgresUrl(db.url, 'disable');
   await db.query(FIXTURE);
-  schema = await inspectSchema(conn);
+  // The operator's switch: a superuser sees everything (by default a privileged role is refused).
+  schema = await inspectSchema(conn, { allowPrivileged: true });
 });
 afterAll(async () => {
   await db?.drop();
@@ -144,7 +145,7 @@ describe('inspectSchema as a superuser', () => {
   });
 
   it('caps the number of relations and says so', async () => {
-    const capped = await inspectSchema(conn, { maxRelations: 3 });
+    const capped = await inspectSchema(conn, { maxRelations: 3, allowPrivileged: true });
     expect(capped.truncated).toBe(true);
     expect(capped.relationCount).toBe(3);
     expect(capped.schemas.reduce((n, s) => n + s.relations.length, 0)).toBe(3);
@@ -161,7 +162,7 @@ describe('inspectSchema as a limited role', () => {
       GRANT SELECT ON secret.hidden TO ${role.name};
     `);
     const limited = await inspectSchema(parsePostgresUrl(role.url, 'disable'));
-    expect(limited.role).toEqual({ name: role.name, superuser: false });
+    expect(limited.role).toEqual({ name: role.name, superuser: false, replication: false, memberOf: [] });
     expect(limited.schemas.map((s) => s.name)).not.toContain('secret'); // no USAGE on the schema
     const shop = limited.schemas.find((s) => s.name === 'shop')!;
     expect(shop.relations.map((r) => r.name)).toEqual(['partial', 'stock', 'warehouses']);

@@ -26,7 +26,7 @@ beforeAll(async () => {
     env: { GEMINI_API_KEY: 'test-key', GEMINI_BASE_URL: gemini.url, MODEL_RETRY_BASE_MS: '20' },
   });
   const created = await api.request('POST', '/connectors', {
-    body: { name: 'Items', ...parsePostgresUrl(db.url, 'disable') },
+    body: { name: 'Items', ...parsePostgresUrl(await db.readerUrl(), 'disable') },
   });
   connectorId = created.json.connector.id;
 });

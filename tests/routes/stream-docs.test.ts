@@ -47,7 +47,7 @@ describe('docs/streams.md', () => {
 
   it('shows the events, and data keys, of a real chat stream', async () => {
     const created = await api.request('POST', '/connectors', {
-      body: { name: 'Shop', ...parsePostgresUrl(db.url, 'disable') },
+      body: { name: 'Shop', ...parsePostgresUrl(await db.readerUrl(), 'disable') },
     });
     gemini.script(
       {
