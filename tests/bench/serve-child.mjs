@@ -1,7 +1,8 @@
 // The built API alone in its own process, behind the local shim, as one Lambda container would hold it:
 // the store (dynalite) and the load generator stay in the parent, so this process's memory is the
 // function's. Talks to the parent over IPC: sends {port} when listening; answers 'mem' with
-// process.memoryUsage() after a forced GC (run with --expose-gc); exits on 'exit'.
+// process.memoryUsage() after a forced GC (run with --expose-gc), and 'queued' with the bytes waiting in
+// its client sockets' buffers; exits on 'exit'.
 // Usage: node --expose-gc serve-child.mjs <runtime.mjs> <shim.mjs> <api index.mjs> [unix socket path]
 import { setTimeout } from 'node:timers';
 import { pathToFileURL } from 'node:url';
@@ -13,6 +14,11 @@ const { createShimServer } = await import(pathToFileURL(shimFile).href);
 const { handler } = await import(pathToFileURL(apiFile).href);
 
 const server = createShimServer({ handler, timeoutMs: 60_000 });
+const sockets = new Set();
+server.on('connection', (s) => {
+  sockets.add(s);
+  s.on('close', () => sockets.delete(s));
+});
 if (socketPath) server.listen(socketPath, () => process.send({ port: 0 }));
 else server.listen(0, '127.0.0.1', () => process.send({ port: server.address().port }));
 process.on('message', async (msg) => {
@@ -21,6 +27,10 @@ process.on('message', async (msg) => {
     await new Promise((r) => setTimeout(r, 50));
     globalThis.gc?.();
     process.send({ mem: process.memoryUsage() });
+  } else if (msg === 'queued') {
+    let bytes = 0;
+    for (const s of sockets) bytes += s.writableLength;
+    process.send({ queued: { bytes, sockets: sockets.size } });
   } else if (msg === 'exit') {
     server.closeAllConnections();
     server.close(() => process.exit(0));

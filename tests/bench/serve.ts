@@ -10,6 +10,8 @@ import { ensureBundles } from './bundles.js';
 export interface ServeChild {
   url: string;
   memory(): Promise<NodeJS.MemoryUsage>;
+  /** Bytes waiting in the buffers of its open client sockets. */
+  queued(): Promise<{ bytes: number; sockets: number }>;
   stop(): Promise<void>;
 }
 
@@ -45,6 +47,11 @@ export async function startServeChild(opts: { socketPath?: string } = {}): Promi
     memory: () => {
       const p = nextMessage<NodeJS.MemoryUsage>('mem');
       child.send('mem');
+      return p;
+    },
+    queued: () => {
+      const p = nextMessage<{ bytes: number; sockets: number }>('queued');
+      child.send('queued');
       return p;
     },
     stop: () =>
