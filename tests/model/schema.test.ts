@@ -14,7 +14,11 @@ function rel(name: string, extra: Partial<RelationInfo> = {}): RelationInfo {
     primaryKey: { name: `${name}_pkey`, columns: ['id'] },
     foreignKeys: [],
     uniqueConstraints: [],
+    checkConstraints: [],
+    exclusionConstraints: [],
     indexes: [],
+    partitionKey: null,
+    partitions: [],
     ...extra,
   };
 }
@@ -24,10 +28,11 @@ function info(relations: RelationInfo[], extra: Partial<SchemaInfo> = {}): Schem
     database: 'shop',
     serverVersion: '17',
     role: { name: 'reader', superuser: false },
-    schemas: [{ name: 'public', comment: null, relations }],
+    schemas: [{ name: 'public', comment: null, relations, enums: [], domains: [] }],
     relationCount: relations.length,
     truncated: false,
     maxRelations: 5000,
+    nextCursor: null,
     ...extra,
   };
 }
@@ -52,6 +57,8 @@ describe('schema summary', () => {
             references: { schema: 'public', table: 'customers', columns: ['id'] },
             onUpdate: 'NO ACTION',
             onDelete: 'CASCADE',
+            deferrable: false,
+            initiallyDeferred: false,
           },
           {
             name: 'fk2',
@@ -59,6 +66,8 @@ describe('schema summary', () => {
             references: { schema: 'x', table: 'pairs', columns: ['a', 'b'] },
             onUpdate: 'NO ACTION',
             onDelete: 'NO ACTION',
+            deferrable: false,
+            initiallyDeferred: false,
           },
         ],
       }),
@@ -92,7 +101,13 @@ describe('schema summary', () => {
 
   it('finds a relation by exact, then case-folded name, optionally in a schema', () => {
     const schema = info([rel('orders'), rel('MixedCase')]);
-    schema.schemas.push({ name: 'audit', comment: null, relations: [rel('orders', { rowEstimate: 7 })] });
+    schema.schemas.push({
+      name: 'audit',
+      comment: null,
+      relations: [rel('orders', { rowEstimate: 7 })],
+      enums: [],
+      domains: [],
+    });
     expect(findRelation(schema, undefined, 'ORDERS')?.schema).toBe('public');
     expect(findRelation(schema, 'audit', 'orders')?.rowEstimate).toBe(7);
     expect(findRelation(schema, undefined, 'MixedCase')?.name).toBe('MixedCase');
