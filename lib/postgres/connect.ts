@@ -13,6 +13,8 @@ import type { ConnectionConfig } from '../types.js';
 import { resolveAllowedAddress, checkHostSyntax, type LookupFn } from '../net/guard.js';
 import { config } from '../config.js';
 import { mapConnectError } from './errors.js';
+import { guardClient } from './wire-guard.js';
+import type { Logger } from '../log.js';
 
 export const CONNECT_TIMEOUT_MS = 5_000;
 /** Lambda's own limit; callers bound it further (SQL_STATEMENT_TIMEOUT_MS, SQL_EXPORT_TIMEOUT_MS). */
@@ -44,6 +46,10 @@ export interface ConnectOptions {
   policy?: string;
   /** DNS lookup (tests). */
   lookup?: LookupFn;
+  /** Largest message the server may send (default 64 MiB); a longer one ends the connection (wire-guard.ts). */
+  maxMessageBytes?: number;
+  /** Where protocol violations are logged (default: the module logger). */
+  log?: Logger;
 }
 
 /** TLS options: `require` encrypts without verifying; `verify-full` checks the chain and the host NAME. */
@@ -95,6 +101,7 @@ export async function openClient(conn: ConnectionConfig, options: ConnectOptions
   });
   // Errors reach the caller through the pending query; an unhandled 'error' event would crash the process.
   client.on('error', () => undefined);
+  guardClient(client, { maxMessageBytes: options.maxMessageBytes }, options.log);
   try {
     await client.connect();
   } catch (err) {
