@@ -95,9 +95,7 @@ export async function writeExport(
 ): Promise<WrittenResult> {
   const out = new ChunkedWriter(sink);
   const line =
-    format === 'csv'
-      ? csvRecord
-      : (row: Parameters<typeof valueJson>[0][]) => `${valueJson(row, true)}\n`;
+    format === 'csv' ? csvRecord : (row: Parameters<typeof valueJson>[0][]) => `${valueJson(row, true)}\n`;
   let rowCount = 0;
   let truncated = false;
   let started = false;

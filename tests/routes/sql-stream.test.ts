@@ -3,6 +3,7 @@
  * the byte budget, the row cap, CSV and NDJSON exports that start before the query ends, and failures after
  * the first byte that leave the client with an incomplete body.
  */
+import { createHash } from 'node:crypto';
 import { request as httpRequest } from 'node:http';
 import { startTestApi, type TestApi } from '../support/api.js';
 import { createTestDatabase, type TestDatabase } from '../support/postgres.js';
@@ -208,9 +209,7 @@ describe('exports', () => {
     );
     const lines = res.text.split('\r\n');
     expect(lines).toHaveLength(100_002);
-    expect(lines[100_000]).toBe(
-      '100000,' + require('node:crypto').createHash('md5').update('100000').digest('hex'),
-    );
+    expect(lines[100_000]).toBe('100000,' + createHash('md5').update('100000').digest('hex'));
   });
 
   it('NDJSON past the row cap says truncated in its summary line; CSV past it is cut', async () => {
