@@ -3,16 +3,16 @@
  * Relations arrive as (source, listed, full_access) triples: `listed` is the relation shown, `source` the one
  * whose constraints and indexes are read — itself, or one of its partitions (folded into the parent).
  * Column privileges are always checked on the listed relation (a partition's own grants do not matter when
- * the role reads through the parent).
+ * the role reads through the parent). Comments come through obj_description/col_description (an index lookup
+ * each): a join with pg_description was planned as a nested loop whenever the catalog's statistics were stale.
  */
 
 const VISIBLE_SCHEMA = `n.nspname !~ '^pg_' AND n.nspname <> 'information_schema' AND has_schema_privilege(n.oid, 'USAGE')`;
 
 /** $1: schema name or null (all). */
 export const SCHEMAS_SQL = `
-SELECT n.nspname AS name, ds.description AS comment
+SELECT n.nspname AS name, obj_description(n.oid, 'pg_namespace') AS comment
 FROM pg_namespace n
-LEFT JOIN pg_description ds ON ds.objoid = n.oid AND ds.classoid = 'pg_namespace'::regclass AND ds.objsubid = 0
 WHERE ${VISIBLE_SCHEMA} AND ($1::name IS NULL OR n.nspname = $1::name)
 ORDER BY n.nspname`;
 
@@ -21,7 +21,8 @@ ORDER BY n.nspname`;
 // Paging: (schema, name) after the cursor's, compared as `name` (C collation, like ORDER BY).
 /** $1: limit, $2: schema or null, $3/$4: the last (schema, name) of the previous page or null. */
 export const RELATIONS_SQL = `
-SELECT c.oid::int8 AS oid, n.nspname AS schema, c.relname AS name, c.relkind AS kind, ds.description AS comment,
+SELECT c.oid::int8 AS oid, n.nspname AS schema, c.relname AS name, c.relkind AS kind,
+       obj_description(c.oid, 'pg_class') AS comment,
        has_table_privilege(c.oid, 'SELECT') AS full_access,
        CASE
          WHEN c.relkind IN ('r', 'm', 'f') THEN
@@ -40,7 +41,6 @@ SELECT c.oid::int8 AS oid, n.nspname AS schema, c.relname AS name, c.relkind AS 
          SELECT pt.relid::int8 FROM pg_partition_tree(c.oid) pt JOIN pg_class pc ON pc.oid = pt.relid
          WHERE pt.relid <> c.oid ORDER BY pt.level, pc.relname) ELSE '{}' END AS descendants
 FROM pg_class c JOIN pg_namespace n ON n.oid = c.relnamespace
-LEFT JOIN pg_description ds ON ds.objoid = c.oid AND ds.classoid = 'pg_class'::regclass AND ds.objsubid = 0
 WHERE c.relkind IN ('r', 'v', 'm', 'p', 'f') AND NOT c.relispartition AND ${VISIBLE_SCHEMA}
   AND (has_table_privilege(c.oid, 'SELECT') OR has_any_column_privilege(c.oid, 'SELECT'))
   AND ($2::name IS NULL OR n.nspname = $2::name)
@@ -63,11 +63,10 @@ SELECT a.attrelid::int8 AS oid, a.attname AS name, format_type(a.atttypid, a.att
          WHEN a.attgenerated = 's' THEN 'GENERATED ALWAYS AS (' || pg_get_expr(d.adbin, d.adrelid) || ') STORED'
          ELSE pg_get_expr(d.adbin, d.adrelid)
        END AS "default",
-       ds.description AS comment
+       col_description(a.attrelid, a.attnum) AS comment
 FROM unnest($1::int8[], $2::bool[]) AS r(oid, full_access)
 JOIN pg_attribute a ON a.attrelid = r.oid::oid
 LEFT JOIN pg_attrdef d ON d.adrelid = a.attrelid AND d.adnum = a.attnum
-LEFT JOIN pg_description ds ON ds.objoid = a.attrelid AND ds.classoid = 'pg_class'::regclass AND ds.objsubid = a.attnum
 WHERE a.attnum > 0 AND NOT a.attisdropped
   AND (r.full_access OR has_column_privilege(a.attrelid, a.attnum, 'SELECT'))
 ORDER BY a.attrelid, a.attnum`;
@@ -139,9 +138,8 @@ ORDER BY r.listed, folded, ic.relname`;
 export const ENUMS_SQL = `
 SELECT n.nspname AS schema, t.typname AS name,
        ARRAY(SELECT e.enumlabel::text FROM pg_enum e WHERE e.enumtypid = t.oid ORDER BY e.enumsortorder) AS labels,
-       ds.description AS comment
+       obj_description(t.oid, 'pg_type') AS comment
 FROM pg_type t JOIN pg_namespace n ON n.oid = t.typnamespace
-LEFT JOIN pg_description ds ON ds.objoid = t.oid AND ds.classoid = 'pg_type'::regclass AND ds.objsubid = 0
 WHERE t.typtype = 'e' AND ${VISIBLE_SCHEMA} AND ($1::name IS NULL OR n.nspname = $1::name)
 ORDER BY n.nspname, t.typname`;
 
@@ -157,8 +155,7 @@ SELECT n.nspname AS schema, t.typname AS name, format_type(t.typbasetype, t.typt
        t.typdefault AS "default",
        ARRAY(SELECT con.conname::text FROM pg_constraint con WHERE con.contypid = t.oid AND con.contype = 'c' ORDER BY con.conname) AS check_names,
        ARRAY(SELECT pg_get_constraintdef(con.oid) FROM pg_constraint con WHERE con.contypid = t.oid AND con.contype = 'c' ORDER BY con.conname) AS check_expressions,
-       ds.description AS comment
+       obj_description(t.oid, 'pg_type') AS comment
 FROM pg_type t JOIN pg_namespace n ON n.oid = t.typnamespace
-LEFT JOIN pg_description ds ON ds.objoid = t.oid AND ds.classoid = 'pg_type'::regclass AND ds.objsubid = 0
 WHERE t.typtype = 'd' AND ${VISIBLE_SCHEMA} AND ($1::name IS NULL OR n.nspname = $1::name)
 ORDER BY n.nspname, t.typname`;

@@ -86,9 +86,12 @@ async function readSchema(
     role: string;
     superuser: boolean;
   }>(
+    // jit off: the catalog queries' cost estimates cross jit_above_cost on big catalogs, and compiling them
+    // took longer (over a second) than running them.
     `SELECT current_database() AS database, current_setting('server_version') AS version,
             current_setting('server_version_num')::int AS version_num, current_user AS role,
-            (SELECT rolsuper FROM pg_roles WHERE rolname = current_user) AS superuser`,
+            (SELECT rolsuper FROM pg_roles WHERE rolname = current_user) AS superuser,
+            set_config('jit', 'off', true) AS jit`,
   );
   const m = meta.rows[0]!;
   const schemaFilter = opts.schema ?? null;

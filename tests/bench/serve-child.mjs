@@ -1,9 +1,10 @@
 // The built API alone in its own process, behind the local shim, as one Lambda container would hold it:
 // the store (dynalite) and the load generator stay in the parent, so this process's memory is the
 // function's. Talks to the parent over IPC: sends {port} when listening; answers 'mem' with
-// process.memoryUsage() after a forced GC (run with --expose-gc); exits on 'exit'.
+// process.memoryUsage() after a forced GC (run with --expose-gc), 'peak-start'/'peak-stop' with the highest
+// RSS in between; exits on 'exit'.
 // Usage: node --expose-gc serve-child.mjs <runtime.mjs> <shim.mjs> <api index.mjs>
-import { setTimeout } from 'node:timers';
+import { clearInterval, setInterval, setTimeout } from 'node:timers';
 import { pathToFileURL } from 'node:url';
 
 const [runtimeFile, shimFile, apiFile] = process.argv.slice(2);
@@ -14,8 +15,18 @@ const { handler } = await import(pathToFileURL(apiFile).href);
 
 const server = createShimServer({ handler, timeoutMs: 60_000 });
 server.listen(0, '127.0.0.1', () => process.send({ port: server.address().port }));
+// Peak RSS between 'peak-start' and 'peak-stop', sampled every 5 ms (a forced-GC snapshot misses a request's peak).
+let peak = 0;
+let sampler;
 process.on('message', async (msg) => {
-  if (msg === 'mem') {
+  if (msg === 'peak-start') {
+    peak = process.memoryUsage.rss();
+    sampler = setInterval(() => (peak = Math.max(peak, process.memoryUsage.rss())), 5);
+    process.send({ peakStarted: true });
+  } else if (msg === 'peak-stop') {
+    clearInterval(sampler);
+    process.send({ peak: Math.max(peak, process.memoryUsage.rss()) });
+  } else if (msg === 'mem') {
     globalThis.gc?.();
     await new Promise((r) => setTimeout(r, 50));
     globalThis.gc?.();

@@ -10,6 +10,8 @@ import { ensureBundles } from './bundles.js';
 export interface ServeChild {
   url: string;
   memory(): Promise<NodeJS.MemoryUsage>;
+  /** The child's highest RSS while `work` runs (sampled every 5 ms in the child). */
+  peakRss(work: () => Promise<void>): Promise<number>;
   stop(): Promise<void>;
 }
 
@@ -24,14 +26,16 @@ export async function startServeChild(): Promise<ServeChild> {
   });
   const nextMessage = <T>(key: string) =>
     new Promise<T>((resolveMsg, reject) => {
+      const onExit = (code: number | null) => reject(new Error(`serve child exited with ${code}`));
       const onMessage = (m: Record<string, unknown>) => {
         if (key in m) {
           child.off('message', onMessage);
+          child.off('exit', onExit);
           resolveMsg(m[key] as T);
         }
       };
       child.on('message', onMessage);
-      child.once('exit', (code) => reject(new Error(`serve child exited with ${code}`)));
+      child.once('exit', onExit);
     });
   const port = await nextMessage<number>('port');
   return {
@@ -40,6 +44,20 @@ export async function startServeChild(): Promise<ServeChild> {
       const p = nextMessage<NodeJS.MemoryUsage>('mem');
       child.send('mem');
       return p;
+    },
+    peakRss: async (work) => {
+      const started = nextMessage<boolean>('peakStarted');
+      child.send('peak-start');
+      await started;
+      const failure = await work().then(
+        () => undefined,
+        (err: unknown) => ({ err }),
+      );
+      const peak = nextMessage<number>('peak');
+      child.send('peak-stop');
+      const value = await peak;
+      if (failure) throw failure.err;
+      return value;
     },
     stop: () =>
       new Promise<void>((done) => {
