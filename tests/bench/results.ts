@@ -47,13 +47,14 @@ async function post(server: ServeChild, id: string, body: unknown, accept?: stri
   return { status: res.status, bytes, firstByteMs, totalMs: performance.now() - started, head: head + tail };
 }
 
-async function measure(server: ServeChild, run: () => Promise<Reading>): Promise<[Reading, number]> {
+/** The reading, the peak RSS above the resting RSS, and the peak heap in use. */
+async function measure(server: ServeChild, run: () => Promise<Reading>): Promise<[Reading, number, number]> {
   const before = (await server.memory()).rss;
   let reading: Reading | undefined;
   const peak = await server.peakRss(async () => {
     reading = await run();
   });
-  return [reading!, peak - before];
+  return [reading!, peak.rss - before, peak.heapUsed];
 }
 
 export async function results(): Promise<Row[]> {
@@ -83,7 +84,7 @@ export async function results(): Promise<Row[]> {
     const [huge, hugeRss] = await measure(server, () =>
       post(server, id, { sql: `SELECT repeat('x', 200 * 1024 * 1024) AS v` }),
     );
-    const [csv, csvRss] = await measure(server, () =>
+    const [csv, csvRss, csvHeap] = await measure(server, () =>
       post(
         server,
         id,
@@ -118,7 +119,7 @@ export async function results(): Promise<Row[]> {
         `${mb(csvRss)} MB`,
         '< 64 MB',
         csvRss < RSS_TARGET && csv.status === 200 && csvLines === 'complete',
-        `HTTP ${csv.status}, ${mb(csv.bytes)} MB, ${csvLines}`,
+        `HTTP ${csv.status}, ${mb(csv.bytes)} MB, ${csvLines}; heap in use peaked at ${mb(csvHeap)} MB`,
       ),
       info(
         PART,

@@ -2,7 +2,7 @@
 // the store (dynalite) and the load generator stay in the parent, so this process's memory is the
 // function's. Talks to the parent over IPC: sends {port} when listening; answers 'mem' with
 // process.memoryUsage() after a forced GC (run with --expose-gc), 'peak-start'/'peak-stop' with the highest
-// RSS in between; exits on 'exit'.
+// RSS (and heap in use) in between; exits on 'exit'.
 // Usage: node --expose-gc serve-child.mjs <runtime.mjs> <shim.mjs> <api index.mjs>
 import { clearInterval, setInterval, setTimeout } from 'node:timers';
 import { pathToFileURL } from 'node:url';
@@ -17,15 +17,21 @@ const server = createShimServer({ handler, timeoutMs: 60_000 });
 server.listen(0, '127.0.0.1', () => process.send({ port: server.address().port }));
 // Peak RSS between 'peak-start' and 'peak-stop', sampled every 5 ms (a forced-GC snapshot misses a request's peak).
 let peak = 0;
+let peakHeap = 0;
 let sampler;
 process.on('message', async (msg) => {
   if (msg === 'peak-start') {
     peak = process.memoryUsage.rss();
-    sampler = setInterval(() => (peak = Math.max(peak, process.memoryUsage.rss())), 5);
+    peakHeap = process.memoryUsage().heapUsed;
+    sampler = setInterval(() => {
+      const m = process.memoryUsage();
+      peak = Math.max(peak, m.rss);
+      peakHeap = Math.max(peakHeap, m.heapUsed);
+    }, 5);
     process.send({ peakStarted: true });
   } else if (msg === 'peak-stop') {
     clearInterval(sampler);
-    process.send({ peak: Math.max(peak, process.memoryUsage.rss()) });
+    process.send({ peak: { rss: Math.max(peak, process.memoryUsage.rss()), heapUsed: peakHeap } });
   } else if (msg === 'mem') {
     globalThis.gc?.();
     await new Promise((r) => setTimeout(r, 50));

@@ -10,8 +10,8 @@ import { ensureBundles } from './bundles.js';
 export interface ServeChild {
   url: string;
   memory(): Promise<NodeJS.MemoryUsage>;
-  /** The child's highest RSS while `work` runs (sampled every 5 ms in the child). */
-  peakRss(work: () => Promise<void>): Promise<number>;
+  /** The child's highest RSS and heap in use while `work` runs (sampled every 5 ms in the child). */
+  peakRss(work: () => Promise<void>): Promise<{ rss: number; heapUsed: number }>;
   stop(): Promise<void>;
 }
 
@@ -53,7 +53,7 @@ export async function startServeChild(): Promise<ServeChild> {
         () => undefined,
         (err: unknown) => ({ err }),
       );
-      const peak = nextMessage<number>('peak');
+      const peak = nextMessage<{ rss: number; heapUsed: number }>('peak');
       child.send('peak-stop');
       const value = await peak;
       if (failure) throw failure.err;
