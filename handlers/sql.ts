@@ -23,7 +23,7 @@ import { getConnectionConfig } from '../lib/store/connectors.js';
 
 export const MAX_SQL_CHARS = 100_000;
 
-const queryBody = z.object({
+const queryBody = z.strictObject({
   sql: z.string().check(z.trim(), z.minLength(1, 'must not be empty'), z.maxLength(MAX_SQL_CHARS)),
   /** Rows: 1–10,000 in a JSON reply; up to CSV_MAX_ROWS in an export. */
   limit: z.optional(z.int().check(z.minimum(1))),
@@ -68,6 +68,7 @@ export const inspectConnector: RouteHandler = async (ctx) => {
     schema,
     signal: ctx.signal,
     statementTimeoutMs: timeLeft(ctx, config.statementTimeoutMs),
+    allowPrivileged: config.connectorAllowPrivilegedRoles,
   });
   return json(200, info);
 };
@@ -88,6 +89,7 @@ export const queryConnector: RouteHandler = async (ctx) => {
     const options = {
       timeoutMs: timeLeft(ctx, config.statementTimeoutMs),
       signal: ctx.signal,
+      allowPrivileged: config.connectorAllowPrivilegedRoles,
       maxRows: limit + 1,
     };
     return streamBody(200, { 'content-type': 'application/json; charset=utf-8' }, async (out) => {
@@ -100,6 +102,7 @@ export const queryConnector: RouteHandler = async (ctx) => {
   const options = {
     timeoutMs: timeLeft(ctx, config.sqlExportTimeoutMs),
     signal: ctx.signal,
+    allowPrivileged: config.connectorAllowPrivilegedRoles,
     maxRows: maxRows + 1,
   };
   return streamBody(200, EXPORT_HEADERS[format], async (out) => {

@@ -146,6 +146,17 @@ export const SETTINGS = {
       fallbackDoc: '`any` locally, `public` in Lambda',
     },
   ),
+  connectorAllowPrivilegedRoles: setting(
+    'CONNECTOR_ALLOW_PRIVILEGED_ROLES',
+    boolean,
+    false,
+    "run the user's own `/query` and `/inspect` on a role with server-level privileges (superuser, replication, server files or programs, signalling, checkpoints); the model's tools never do",
+  ),
+  connectorCaBundle: optional(
+    'CONNECTOR_CA_BUNDLE',
+    text,
+    'path of a PEM file of CA certificates trusted for `ssl: "verify-full"` besides Node\'s (e.g. Amazon RDS\'s bundle); read once per container',
+  ),
 
   // ---- HTTP and streams
   heartbeatMs: setting(

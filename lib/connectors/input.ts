@@ -1,8 +1,10 @@
 /**
  * Validation of connector request bodies: the separate-fields form or the URL form, for create and for a
- * partial update. The result is plain connection fields for the store.
+ * partial update. Both forms go through the same field rules (a URL's parts are checked like the fields they
+ * become). The result is plain connection fields for the store.
  */
 import * as z from 'zod/mini';
+import { safeParse } from 'zod/mini';
 import { AppError } from '../errors.js';
 import { validate } from '../http/body.js';
 import type { SslMode } from '../types.js';
@@ -24,14 +26,20 @@ export interface NewConnector {
 /** A partial update. `password` undefined keeps the stored one, null clears it. */
 export type ConnectorPatch = Partial<NewConnector>;
 
+// eslint-disable-next-line no-control-regex -- rejecting control characters (NUL, CR, LF...) is the point
+const CONTROL = /[\u0000-\u001f\u007f]/;
+const noControl = z.refine<string>((s) => !CONTROL.test(s), 'must not contain control characters');
+
+// Control characters are refused before trimming: a trailing CR/LF is refused, not silently cut.
 const text = (max: number) =>
-  z.string().check(
-    z.trim(),
-    z.minLength(1, 'must not be empty'),
-    z.maxLength(max, `must be at most ${max} characters`),
-    // eslint-disable-next-line no-control-regex -- rejecting control characters is the point
-    z.refine((s) => !/[\u0000-\u001f\u007f]/.test(s), 'must not contain control characters'),
-  );
+  z
+    .string()
+    .check(
+      noControl,
+      z.trim(),
+      z.minLength(1, 'must not be empty'),
+      z.maxLength(max, `must be at most ${max} characters`),
+    );
 
 // node-postgres treats a host starting with `/` as a Unix socket; the other characters cannot be in a host name.
 const host = text(255).check(
@@ -54,8 +62,10 @@ const fields = {
   ),
   database: z.optional(text(128)),
   user: z.optional(text(128)),
-  // Passwords are taken verbatim (no trimming); '' means no password.
-  password: z.optional(z.nullable(z.string().check(z.maxLength(1024, 'must be at most 1024 characters')))),
+  // Passwords are taken verbatim (no trimming); '' means no password. A NUL would end it early on the wire.
+  password: z.optional(
+    z.nullable(z.string().check(z.maxLength(1024, 'must be at most 1024 characters'), noControl)),
+  ),
   ssl: z.optional(z.enum(SSL_MODES)),
 };
 
@@ -63,6 +73,24 @@ const createSchema = z.strictObject(fields);
 const updateSchema = z.strictObject({ ...fields, name: z.optional(fields.name) });
 
 const CONNECTION_FIELDS = ['host', 'port', 'database', 'user', 'ssl'] as const;
+
+/** A URL's parts, checked by the same rules as the separate fields (in URL order, for the first error). */
+const urlParts = z.strictObject({
+  user: fields.user,
+  password: fields.password,
+  host: host,
+  port: fields.port,
+  database: fields.database,
+  ssl: fields.ssl,
+});
+const URL_PART_NAMES: Record<string, string> = {
+  host: 'host',
+  port: 'port',
+  database: 'database name',
+  user: 'user name',
+  password: 'password',
+  ssl: 'sslmode',
+};
 
 const fieldError = (field: string, message: string) =>
   new AppError('IncorrectSignature', `Invalid body field "${field}": ${message}`, { field });
@@ -74,22 +102,21 @@ function fromUrl(raw: Raw): Partial<NewConnector> | undefined {
   if (raw.url === undefined) return undefined;
   const clash = CONNECTION_FIELDS.find((f) => raw[f] !== undefined);
   if (clash) throw fieldError(clash, 'cannot be given together with "url"');
+  let parsed: ReturnType<typeof parsePostgresUrl>;
   try {
-    const parsed = parsePostgresUrl(raw.url);
-    const out: Partial<NewConnector> = {
-      host: validate(parsed.host, host, 'body'),
-      port: parsed.port,
-      database: parsed.database,
-      user: parsed.user,
-      ssl: parsed.ssl,
-    };
-    if (parsed.password !== undefined) out.password = parsed.password;
-    return out;
+    parsed = parsePostgresUrl(raw.url);
   } catch (err) {
     if (err instanceof UrlParseError) throw fieldError('url', `the URL ${err.message}`);
-    if (err instanceof AppError) throw fieldError('url', 'the URL has an invalid host');
     throw err;
   }
+  const checked = safeParse(urlParts, parsed);
+  if (!checked.success) {
+    const issue = checked.error.issues[0];
+    const part = URL_PART_NAMES[String(issue?.path[0])] ?? 'part';
+    throw fieldError('url', `the URL's ${part} ${issue?.message ?? 'is invalid'}`);
+  }
+  const { password, ...rest } = checked.data;
+  return password !== undefined ? { ...rest, password } : rest;
 }
 
 /** Names an unknown field in the error details too (zod's strict check reports it without a path). */

@@ -96,9 +96,14 @@ export function createDatabaseTools(opts: DatabaseToolsOptions): ToolExecutor {
     }
     await emit('query', { sql });
     try {
+      // Never on a privileged role, whatever CONNECTOR_ALLOW_PRIVILEGED_ROLES says: the model reads text users planted.
       // Bounded like a /query reply (SQL_MAX_RESULT_BYTES, SQL_MAX_ROW_BYTES). Events, the model and the stored
       // preview take plain data: json values parsed.
-      const result = await runReadOnlyQuery(opts.conn, sql, { limit: rowLimit, signal });
+      const result = await runReadOnlyQuery(opts.conn, sql, {
+        limit: rowLimit,
+        signal,
+        allowPrivileged: false,
+      });
       const rows = result.rows.map((row) => row.map(plainValue));
       const columns = result.columns.map((c) => c.name);
       await emit('rows', {

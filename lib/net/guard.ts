@@ -16,10 +16,16 @@ import { BlockList } from 'node:net';
 import { lookup as dnsLookup } from 'node:dns/promises';
 import { AppError } from '../errors.js';
 import { config } from '../config.js';
-import { embeddedIpv4, formatIp, formatIpv4, mappedIpv4, parseIp, type Family, type ParsedIp } from './ip.js';
+import { embeddedIpv4, formatIp, mappedIpv4, parseIp, type Family, type ParsedIp } from './ip.js';
 
 export type AddressCategory =
   'public' | 'loopback' | 'private' | 'link-local' | 'unspecified' | 'multicast' | 'reserved';
+
+/**
+ * Cloud metadata endpoints (AWS, GCP, Azure share 169.254.169.254; ECS task metadata; AWS over IPv6). The
+ * policy treats them as the link-local addresses they are; refusals name them for what they are.
+ */
+const METADATA = new Set(['169.254.169.254', '169.254.170.2', 'fd00:ec2:0:0:0:0:0:254']);
 
 interface Range {
   cidr: string;
@@ -190,16 +196,24 @@ const defaultLookup: LookupFn = (host) => dnsLookup(host, { all: true, verbatim:
 
 const DNS_TIMEOUT_MS = 5_000;
 
-function refusal(host: string, ip: ParsedIp): AppError {
+/**
+ * Says why, never where: the class of the address, not the address (what a name resolves to from inside our
+ * network is not the caller's to learn).
+ */
+function refusal(host: string, ip: ParsedIp, literal: boolean): AppError {
   const { category } = classify(ip);
-  const shown = effectiveIp(ip);
-  const address = shown.family === 4 ? formatIpv4(shown.value) : formatIp(shown);
-  const what = category === 'public' ? 'an address' : `a ${category} address`;
-  const via = host === address ? `${address} is` : `Host "${host}" resolves to ${address},`;
+  const named = METADATA.has(formatIp(effectiveIp(ip))) ? 'metadata' : category;
+  const what =
+    named === 'metadata'
+      ? 'a cloud metadata address'
+      : category === 'public'
+        ? 'an address'
+        : `a ${category} address`;
+  const subject = literal ? 'The host is' : `Host "${host}" resolves to`;
   return new AppError(
     'HostNotAllowed',
-    `${via} ${what}; this server does not allow connections to it (CONNECTOR_ALLOWED_NETWORKS)`,
-    { category },
+    `${subject} ${what}; this server does not allow connections to it (CONNECTOR_ALLOWED_NETWORKS)`,
+    { category: named },
   );
 }
 
@@ -217,7 +231,7 @@ export async function resolveAllowedAddress(
   const p = parsePolicy(policy);
   const literal = parseIp(name);
   if (literal) {
-    if (!isAddressAllowed(name, p)) throw refusal(name, literal);
+    if (!isAddressAllowed(name, p)) throw refusal(name, literal, true);
     const v4 = mappedIpv4(literal);
     return v4 ? { address: v4, family: 4 } : { address: name, family: literal.family };
   }
@@ -253,7 +267,7 @@ export async function resolveAllowedAddress(
   }
   for (const { address } of addresses) {
     const ip = parseIp(address);
-    if (!ip || !isAddressAllowed(address, p)) throw refusal(name, ip ?? { family: 4, value: 0n });
+    if (!ip || !isAddressAllowed(address, p)) throw refusal(name, ip ?? { family: 4, value: 0n }, false);
   }
   const first = addresses[0]!;
   const v4 = mappedIpv4(parseIp(first.address)!);

@@ -1,6 +1,6 @@
 /**
  * Pure IP address parsing: literals to numbers and back, and the IPv4 address hidden inside some IPv6 forms
- * (IPv4-mapped, NAT64, 6to4), so the guard judges `::ffff:7f00:1` as the 127.0.0.1 it really is.
+ * (IPv4-mapped, IPv4-translated, NAT64, 6to4), so the guard judges `::ffff:7f00:1` as the 127.0.0.1 it really is.
  */
 import { isIPv4, isIPv6 } from 'node:net';
 
@@ -63,13 +63,14 @@ const inPrefix = (value: bigint, prefix: bigint, bits: number): boolean =>
 
 /**
  * The IPv4 address an IPv6 address stands for, if it has one:
- * `::ffff:0:0/96` (IPv4-mapped: the OS connects to the IPv4 address), `64:ff9b::/96` (NAT64 well-known prefix),
- * `2002::/16` (6to4, the IPv4 address in bits 16–47).
+ * `::ffff:0:0/96` (IPv4-mapped: the OS connects to the IPv4 address), `::ffff:0:0:0/96` (IPv4-translated,
+ * RFC 2765), `64:ff9b::/96` (NAT64 well-known prefix), `2002::/16` (6to4, the IPv4 address in bits 16–47).
  */
 export function embeddedIpv4(ip: ParsedIp): bigint | undefined {
   if (ip.family !== 6) return undefined;
   const v = ip.value;
   if (inPrefix(v, 0xffffn << 32n, 96)) return v & 0xffffffffn;
+  if (inPrefix(v, 0xffffn << 48n, 96)) return v & 0xffffffffn;
   if (inPrefix(v, 0x0064ff9bn << 96n, 96)) return v & 0xffffffffn;
   if (inPrefix(v, 0x2002n << 112n, 16)) return (v >> 80n) & 0xffffffffn;
   return undefined;

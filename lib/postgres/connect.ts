@@ -12,6 +12,7 @@ import pg from 'pg';
 import type { ConnectionConfig } from '../types.js';
 import { resolveAllowedAddress, checkHostSyntax, type LookupFn } from '../net/guard.js';
 import { config } from '../config.js';
+import { trustedCas } from './ca-bundle.js';
 import { mapConnectError } from './errors.js';
 import { guardClient } from './wire-guard.js';
 import type { Logger } from '../log.js';
@@ -53,16 +54,21 @@ export interface ConnectOptions {
   log?: Logger;
 }
 
-/** TLS options: `require` encrypts without verifying; `verify-full` checks the chain and the host NAME. */
+/**
+ * TLS options: `require` encrypts without verifying; `verify-full` checks the chain (Node's CAs plus the
+ * operator's CONNECTOR_CA_BUNDLE) and the host NAME, although the socket goes to the vetted address.
+ */
 export function tlsOptions(conn: ConnectionConfig): false | ConnectionOptions {
   if (conn.ssl === 'disable') return false;
   const name = checkHostSyntax(conn.host);
   // SNI carries the name even though the socket goes to the vetted IP (SNI must not be an IP address).
   const servername = isIP(name) === 0 ? { servername: name } : {};
   if (conn.ssl === 'require') return { rejectUnauthorized: false, ...servername };
+  const ca = trustedCas();
   return {
     rejectUnauthorized: true,
     ...servername,
+    ...(ca ? { ca } : {}),
     checkServerIdentity: (_host: string, cert: PeerCertificate) => checkServerIdentity(name, cert),
   };
 }

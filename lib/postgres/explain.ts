@@ -23,8 +23,12 @@ export async function explainQuery(
   sql: string,
   opts: Omit<SessionOptions, 'statementTimeoutMs'> & { timeoutMs?: number } = {},
 ): Promise<unknown> {
-  const keyword = checkStatement(sql);
-  if (keyword === 'EXPLAIN') throw new AppError('SqlError', 'Give the statement to explain without EXPLAIN');
+  const kind = await checkStatement(sql);
+  if (kind === 'explain') throw new AppError('SqlError', 'Give the statement to explain without EXPLAIN');
+  if (kind !== 'select') throw new AppError('SqlError', 'Only a SELECT can be explained');
+  const text = PREFIX + sql;
+  // The text that runs is checked too: it must still be EXPLAIN of that one SELECT.
+  await checkStatement(text);
   try {
     return await withReadOnlyTransaction(
       conn,
@@ -32,7 +36,7 @@ export async function explainQuery(
       async (client) => {
         // `values: []` forces the extended protocol, which refuses a second statement smuggled after the first.
         const result = await client.query<{ 'QUERY PLAN': unknown }>({
-          text: PREFIX + sql,
+          text,
           values: [],
           queryMode: 'extended',
         } as never);

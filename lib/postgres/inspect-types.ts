@@ -1,3 +1,5 @@
+import type { SessionRole } from './privileges.js';
+
 /**
  * What inspectSchema returns (GET /connectors/{id}/inspect). Other code (the model's schema context) is
  * written against these names: add fields, never rename them.
@@ -109,9 +111,8 @@ export interface SchemaEntry {
 export interface SchemaInfo {
   database: string;
   serverVersion: string;
-  /** The role the connector logs in as, and whether it is a superuser (the UI may warn: read-only SQL is
-   * enforced by the transaction, but a superuser can still reach the server's files through functions). */
-  role: { name: string; superuser: boolean };
+  /** The role the connector logs in as and its server-level privileges (see privileges.ts). */
+  role: SessionRole;
   /** Every schema in scope (all the role can use, or the one asked for), with its enums and domains; the
    *  relations of this page only. */
   schemas: SchemaEntry[];

@@ -30,6 +30,7 @@ import {
   SCHEMAS_SQL,
 } from './inspect-sql.js';
 import type { SchemaEntry, SchemaInfo } from './inspect-types.js';
+import type { SessionRole } from './privileges.js';
 import { withReadOnlyTransaction, type SessionOptions } from './session.js';
 
 export type * from './inspect-types.js';
@@ -78,20 +79,13 @@ async function readSchema(
   client: pg.Client,
   maxRelations: number,
   opts: InspectOptions,
+  role: SessionRole,
 ): Promise<SchemaInfo> {
-  const meta = await client.query<{
-    database: string;
-    version: string;
-    version_num: number;
-    role: string;
-    superuser: boolean;
-  }>(
+  const meta = await client.query<{ database: string; version: string; version_num: number }>(
     // jit off: the catalog queries' cost estimates cross jit_above_cost on big catalogs, and compiling them
     // took longer (over a second) than running them.
     `SELECT current_database() AS database, current_setting('server_version') AS version,
-            current_setting('server_version_num')::int AS version_num, current_user AS role,
-            (SELECT rolsuper FROM pg_roles WHERE rolname = current_user) AS superuser,
-            set_config('jit', 'off', true) AS jit`,
+            current_setting('server_version_num')::int AS version_num, set_config('jit', 'off', true) AS jit`,
   );
   const m = meta.rows[0]!;
   const schemaFilter = opts.schema ?? null;
@@ -174,7 +168,7 @@ async function readSchema(
   return {
     database: m.database,
     serverVersion: m.version,
-    role: { name: m.role, superuser: m.superuser === true },
+    role,
     schemas: [...bySchema.values()],
     relationCount: rels.length,
     truncated,
@@ -189,5 +183,7 @@ export async function inspectSchema(
 ): Promise<SchemaInfo> {
   const maxRelations = Math.max(1, Math.min(options.maxRelations ?? MAX_RELATIONS, MAX_RELATIONS_LIMIT));
   if (options.cursor) decodeCursor(options.cursor); // a bad cursor is the caller's error, before connecting
-  return withReadOnlyTransaction(conn, options, (client) => readSchema(client, maxRelations, options));
+  return withReadOnlyTransaction(conn, options, (client, { role }) =>
+    readSchema(client, maxRelations, options, role),
+  );
 }

@@ -79,7 +79,7 @@ export async function withQueryRows<T>(
   opts: QueryOptions & { maxRows: number },
   work: (rows: RowSource) => Promise<T>,
 ): Promise<T> {
-  checkStatement(sql);
+  await checkStatement(sql);
   return withReadOnlyTransaction(conn, { ...opts, statementTimeoutMs: opts.timeoutMs }, async (client) => {
     const started = performance.now();
     const fields = await describeStatement(client, sql);

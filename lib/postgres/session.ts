@@ -1,5 +1,6 @@
 /**
- * One read-only unit of work on a user's database: connect, BEGIN READ ONLY, run, ROLLBACK, close.
+ * One read-only unit of work on a user's database: connect, BEGIN READ ONLY and read the session role (one
+ * round trip), refuse a privileged role unless allowed, run, ROLLBACK, close.
  * Any error, timeout or abort discards the connection. A client-side backstop timer fires when the server's
  * statement_timeout does not (network partition, stuck server) so a request can never hang.
  */
@@ -16,10 +17,20 @@ import {
   type ConnectOptions,
 } from './connect.js';
 import { formatSeconds, mapQueryError } from './errors.js';
+import { BEGIN_AND_READ_ROLE, refusePrivileged, toSessionRole, type SessionRole } from './privileges.js';
 import { config } from '../config.js';
 
 export interface SessionOptions extends Partial<ConnectOptions> {
   signal?: AbortSignal;
+  /**
+   * Run on a role with server-level privileges (privileges.ts). Default false; the user's own /query and
+   * /inspect pass CONNECTOR_ALLOW_PRIVILEGED_ROLES, the model's tools never set it.
+   */
+  allowPrivileged?: boolean;
+}
+
+export interface Session {
+  role: SessionRole;
 }
 
 /** Extra time past statement_timeout before the client gives up on the server by itself. */
@@ -28,7 +39,7 @@ const BACKSTOP_GRACE_MS = 3_000;
 export async function withReadOnlyTransaction<T>(
   conn: ConnectionConfig,
   options: SessionOptions,
-  work: (client: pg.Client) => Promise<T>,
+  work: (client: pg.Client, session: Session) => Promise<T>,
 ): Promise<T> {
   const statementTimeoutMs = clampStatementTimeout(options.statementTimeoutMs ?? config.statementTimeoutMs);
   options.signal?.throwIfAborted();
@@ -60,8 +71,10 @@ export async function withReadOnlyTransaction<T>(
   try {
     const result = await Promise.race([
       (async () => {
-        await client.query('BEGIN READ ONLY');
-        const value = await work(client);
+        const [, roleResult] = (await client.query(BEGIN_AND_READ_ROLE)) as unknown as pg.QueryResult[];
+        const role = toSessionRole(roleResult?.rows[0]);
+        if (!options.allowPrivileged) refusePrivileged(role);
+        const value = await work(client, { role });
         // A connection already cut (a row over the cap ends a result early) has no transaction left.
         if (isQueryable(client)) await client.query('ROLLBACK');
         return value;

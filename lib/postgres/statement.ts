@@ -1,60 +1,164 @@
 /**
- * Lexical checks on user SQL before it reaches the server (pure). The server does the real work — the extended
- * protocol refuses a second statement and READ ONLY refuses writes — but a few statements have side effects a
- * read-only transaction does not stop, so they are refused by their leading keyword:
- * - COPY: `COPY … TO PROGRAM` / `TO 'file'` run commands or write files (superuser roles), and COPY TO STDOUT
- *   speaks a sub-protocol a query result cannot carry;
- * - DO: anonymous code blocks can run dynamic COPY and other side effects.
+ * Classifies user and model SQL with PostgreSQL's own parser (libpg-query: libpg_query built to WASM) before
+ * it reaches the server, so the check reads the statement exactly as the server will: comments ended by a
+ * carriage return, nested comments, dollar quotes, E'' and U&"" strings cannot hide anything from it.
+ *
+ * Allowed: exactly one SELECT (with WITH, VALUES, TABLE, set operations), EXPLAIN of one, or SHOW.
+ * Refused, anywhere in the tree: SELECT … INTO, row-locking clauses, data-modifying WITH, and calls of the
+ * functions in sql-policy.ts. Every other statement kind is refused by name. A read-only transaction still
+ * wraps what runs; this check covers what it does not (see docs/security.md).
+ *
+ * The parser (1.7 MB of WASM) is loaded on first use by a dynamic import: only the routes that run SQL pay
+ * for it.
  */
+import type * as PgQuery from 'libpg-query';
 import { AppError } from '../errors.js';
+import { deniedFunction } from './sql-policy.js';
 
-/** Skips whitespace, `--` comments, nested `/* *\/` comments and opening parentheses. */
-function skipNoise(sql: string, from = 0): number {
-  let i = from;
-  while (i < sql.length) {
-    const c = sql[i]!;
-    if (/\s|\(/.test(c)) {
-      i++;
-    } else if (sql.startsWith('--', i)) {
-      const nl = sql.indexOf('\n', i);
-      i = nl === -1 ? sql.length : nl + 1;
-    } else if (sql.startsWith('/*', i)) {
-      let depth = 1;
-      i += 2;
-      while (i < sql.length && depth > 0) {
-        if (sql.startsWith('/*', i)) {
-          depth++;
-          i += 2;
-        } else if (sql.startsWith('*/', i)) {
-          depth--;
-          i += 2;
-        } else {
-          i++;
-        }
-      }
-    } else {
-      break;
-    }
-  }
-  return i;
+export type StatementKind = 'select' | 'explain' | 'show';
+
+type Parser = Pick<typeof PgQuery, 'parseSync'>;
+type Node = Record<string, unknown>;
+
+let loading: Promise<Parser> | undefined;
+
+/** The parser, loaded once per process. */
+export function loadParser(): Promise<Parser> {
+  loading ??= import('libpg-query').then(async (mod) => {
+    await mod.loadModule();
+    return mod;
+  });
+  loading.catch(() => (loading = undefined)); // a failed load is retried by the next request
+  return loading;
 }
 
-/** The first keyword of the statement, upper case ('' when there is none). */
-export function leadingKeyword(sql: string): string {
-  const start = skipNoise(sql);
-  return (/^[a-z_]+/i.exec(sql.slice(start))?.[0] ?? '').toUpperCase();
-}
+const refuse = (message: string, details?: Record<string, unknown>) =>
+  new AppError('SqlError', message, details);
 
-const REFUSED: Record<string, string> = {
-  COPY: 'COPY statements are not allowed (use SELECT to read data)',
-  DO: 'DO blocks are not allowed',
+const ALLOWED = 'Semaia runs one SELECT (with WITH, VALUES or TABLE), EXPLAIN of a SELECT, or SHOW';
+
+/** Statement names where the parse node's name does not say it as SQL does. */
+const NAMES: Record<string, (node: Node) => string> = {
+  VariableSetStmt: (n) => (String(n.kind).startsWith('VAR_RESET') ? 'RESET' : 'SET'),
+  TransactionStmt: (n) => String(n.kind).replace('TRANS_STMT_', '').replace(/_/g, ' '),
+  VacuumStmt: (n) => (n.is_vacuumcmd ? 'VACUUM' : 'ANALYZE'),
+  FetchStmt: (n) => (n.ismove ? 'MOVE' : 'FETCH'),
+  GrantStmt: (n) => (n.is_grant ? 'GRANT' : 'REVOKE'),
+  CheckPointStmt: () => 'CHECKPOINT',
+  ClosePortalStmt: () => 'CLOSE',
+  RefreshMatViewStmt: () => 'REFRESH MATERIALIZED VIEW',
+  IndexStmt: () => 'CREATE INDEX',
+  ViewStmt: () => 'CREATE VIEW',
+  CreatedbStmt: () => 'CREATE DATABASE',
+  DropdbStmt: () => 'DROP DATABASE',
+  RuleStmt: () => 'CREATE RULE',
+  CreateTableAsStmt: (n) => (n.objtype === 'OBJECT_MATVIEW' ? 'CREATE MATERIALIZED VIEW' : 'CREATE TABLE AS'),
+  CreateStmt: () => 'CREATE TABLE',
 };
 
-/** Throws SqlError for empty SQL or a refused statement kind; returns the leading keyword. */
-export function checkStatement(sql: string): string {
-  const keyword = leadingKeyword(sql);
-  if (keyword === '') throw new AppError('SqlError', 'The SQL contains no statement');
-  const refused = REFUSED[keyword];
-  if (refused) throw new AppError('SqlError', refused);
-  return keyword;
+/** `AlterTableStmt` → `ALTER TABLE`. */
+function statementName(type: string, node: Node): string {
+  const named = NAMES[type];
+  if (named) return named(node);
+  return type
+    .replace(/Stmt$/, '')
+    .replace(/([a-z])([A-Z])/g, '$1 $2')
+    .toUpperCase();
+}
+
+const article = (name: string) => (/^[AEIOU]/.test(name) ? 'an' : 'a');
+
+const LOCK_STRENGTH: Record<string, string> = {
+  LCS_FORKEYSHARE: 'FOR KEY SHARE',
+  LCS_FORSHARE: 'FOR SHARE',
+  LCS_FORNOKEYUPDATE: 'FOR NO KEY UPDATE',
+  LCS_FORUPDATE: 'FOR UPDATE',
+};
+const WRITES = new Set(['InsertStmt', 'UpdateStmt', 'DeleteStmt', 'MergeStmt']);
+
+const entries = (value: unknown): [string, unknown][] =>
+  value !== null && typeof value === 'object' && !Array.isArray(value) ? Object.entries(value) : [];
+
+/** Refuses what a SELECT may not contain, at any depth: locks, INTO, writes, denied functions. */
+function checkTree(root: unknown): void {
+  const stack: unknown[] = [root];
+  while (stack.length > 0) {
+    const value = stack.pop();
+    if (Array.isArray(value)) {
+      stack.push(...(value as unknown[]));
+      continue;
+    }
+    for (const [key, child] of entries(value)) {
+      if (key === 'FuncCall') checkFunction(child as Node);
+      else if (key === 'lockingClause' && Array.isArray(child) && child.length > 0) {
+        const strength = (child[0] as { LockingClause?: { strength?: string } }).LockingClause?.strength;
+        const clause = LOCK_STRENGTH[strength ?? ''] ?? 'FOR UPDATE';
+        throw refuse(`SELECT … ${clause} is not allowed: row locks block other sessions. ${ALLOWED}`, {
+          statement: `SELECT … ${clause}`,
+        });
+      } else if (key === 'intoClause') {
+        throw refuse(`SELECT … INTO is not allowed: it creates a table. ${ALLOWED}`, {
+          statement: 'SELECT … INTO',
+        });
+      } else if (WRITES.has(key)) {
+        const name = statementName(key, child as Node);
+        throw refuse(`WITH … ${name} is not allowed: the statement would change data. ${ALLOWED}`, {
+          statement: `WITH … ${name}`,
+        });
+      }
+      if (child !== null && typeof child === 'object') stack.push(child);
+    }
+  }
+}
+
+function checkFunction(call: Node): void {
+  const parts = (call.funcname as { String?: { sval?: string } }[] | undefined) ?? [];
+  const name = parts[parts.length - 1]?.String?.sval ?? '';
+  const denied = deniedFunction(name);
+  if (denied) {
+    throw refuse(`The function ${name} is not allowed: ${denied.why}`, { function: name });
+  }
+}
+
+function parse(parser: Parser, sql: string): { stmt: Node }[] {
+  if (sql.trim() === '') return [];
+  try {
+    return (parser.parseSync(sql).stmts ?? []) as unknown as { stmt: Node }[];
+  } catch (err) {
+    const e = err as { message?: string; sqlDetails?: { cursorPosition?: number } };
+    // Syntax errors read as the server would report them: SQLSTATE 42601 and a 1-based position.
+    const position = e.sqlDetails?.cursorPosition;
+    throw refuse(e.message ?? 'syntax error', {
+      pgCode: '42601',
+      ...(position !== undefined ? { position: position + 1 } : {}),
+    });
+  }
+}
+
+/** Throws SqlError unless `sql` is one allowed statement; returns its kind. */
+export async function checkStatement(sql: string): Promise<StatementKind> {
+  // The parser reads a C string: it would stop at a NUL the server never sees the same way.
+  if (sql.includes('\0')) throw refuse('The SQL contains a NUL character');
+  const stmts = parse(await loadParser(), sql);
+  if (stmts.length === 0) throw refuse('The SQL contains no statement');
+  if (stmts.length > 1) throw refuse('Only one SQL statement can be run at a time');
+  const [type, node] = entries(stmts[0]!.stmt)[0] ?? ['', {}];
+  if (type === 'VariableShowStmt') return 'show';
+  if (type === 'SelectStmt') {
+    checkTree(node);
+    return 'select';
+  }
+  if (type === 'ExplainStmt') {
+    const [inner, innerNode] = entries((node as Node).query)[0] ?? ['', {}];
+    if (inner !== 'SelectStmt') {
+      const name = statementName(inner, innerNode as Node);
+      throw refuse(`EXPLAIN of ${article(name)} ${name} is not allowed. ${ALLOWED}`, {
+        statement: `EXPLAIN of ${article(name)} ${name}`,
+      });
+    }
+    checkTree(node);
+    return 'explain';
+  }
+  const name = statementName(type, node as Node);
+  throw refuse(`${name} statements are not allowed. ${ALLOWED}`, { statement: name });
 }

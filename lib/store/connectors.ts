@@ -7,7 +7,7 @@ import { config } from '../config.js';
 import type { ConnectorPatch, NewConnector } from '../connectors/input.js';
 import { parsePostgresUrl } from '../connectors/url.js';
 import { openSecret, sealSecret, type SealedSecret } from '../crypto/secrets.js';
-import { badRequest, notFound } from '../errors.js';
+import { AppError, badRequest, notFound } from '../errors.js';
 import { newId } from '../ids.js';
 import type { ConnectionConfig, Connector } from '../types.js';
 import { documentClient, isConditionFailed, queryPages } from './client.js';
@@ -152,7 +152,21 @@ export async function createConnector(uid: string, input: NewConnector): Promise
   return toConnector(item);
 }
 
-/** Changes the given fields; `password` undefined keeps the stored password, null removes it. */
+/** The fields that say which server, and as whom, the stored password is sent to. */
+const SERVER_FIELDS = ['host', 'port', 'user'] as const;
+
+const passwordMustFollow = () =>
+  new AppError(
+    'IncorrectSignature',
+    'Invalid body field "password": give the password again when host, port or user changes (a stored password is only sent to the server it was saved for)',
+    { field: 'password' },
+  );
+
+/**
+ * Changes the given fields; `password` undefined keeps the stored password, null removes it. Credentials
+ * follow the server: a change of host, port or user while a password is stored must carry a password (or
+ * null), checked in the same conditional write so no concurrent update can slip between.
+ */
 export async function updateConnector(uid: string, id: string, patch: ConnectorPatch): Promise<Connector> {
   refuseSampleChange(id);
   if (!isValidId(id)) throw notFound('Connector');
@@ -169,11 +183,17 @@ export async function updateConnector(uid: string, id: string, patch: ConnectorP
   }
   set('updatedAt', new Date().toISOString());
   let remove = '';
+  let condition = 'attribute_exists(PK)';
+  const moved = SERVER_FIELDS.filter((f) => patch[f] !== undefined);
   if (patch.password === null) {
     names['#password'] = 'password';
     remove = ' REMOVE #password';
   } else if (patch.password !== undefined) {
     set('password', await sealSecret(patch.password, { uid, connectorId: id }));
+  } else if (moved.length > 0) {
+    names['#password'] = 'password';
+    const same = moved.map((f) => `#${f} = :${f}`).join(' AND ');
+    condition += ` AND (attribute_not_exists(#password) OR (${same}))`;
   }
   try {
     const out = await documentClient().send(
@@ -181,7 +201,7 @@ export async function updateConnector(uid: string, id: string, patch: ConnectorP
         TableName: table(),
         Key: { PK: userPk(uid), SK: connectorSk(id) },
         UpdateExpression: `SET ${sets.join(', ')}${remove}`,
-        ConditionExpression: 'attribute_exists(PK)',
+        ConditionExpression: condition,
         ExpressionAttributeNames: names,
         ExpressionAttributeValues: values,
         ReturnValues: 'ALL_NEW',
@@ -189,8 +209,9 @@ export async function updateConnector(uid: string, id: string, patch: ConnectorP
     );
     return toConnector(out.Attributes ?? {});
   } catch (err) {
-    if (isConditionFailed(err)) throw notFound('Connector');
-    throw err;
+    if (!isConditionFailed(err)) throw err;
+    await getItem(uid, id); // NotFound when the connector is gone; otherwise the password condition failed
+    throw passwordMustFollow();
   }
 }
 

@@ -105,7 +105,7 @@ describeBrowser('a chat in headless Chromium, cross-origin, streamed', () => {
 
     const created = await api.request('POST', '/connectors', {
       user: 'browser-user',
-      body: { name: 'Items', ...parsePostgresUrl(db.url, 'disable') },
+      body: { name: 'Items', ...parsePostgresUrl(await db.readerUrl(), 'disable') },
     });
     expect(created.status).toBe(201);
     connectorId = created.json.connector.id;

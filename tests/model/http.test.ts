@@ -29,7 +29,7 @@ beforeAll(async () => {
     },
   });
   const created = await api.request('POST', '/connectors', {
-    body: { name: 'Items', ...parsePostgresUrl(db.url, 'disable') },
+    body: { name: 'Items', ...parsePostgresUrl(await db.readerUrl(), 'disable') },
   });
   expect(created.status).toBe(201);
   connectorId = created.json.connector.id;

@@ -27,7 +27,7 @@ function info(relations: RelationInfo[], extra: Partial<SchemaInfo> = {}): Schem
   return {
     database: 'shop',
     serverVersion: '17',
-    role: { name: 'reader', superuser: false },
+    role: { name: 'reader', superuser: false, replication: false, memberOf: [] },
     schemas: [{ name: 'public', comment: null, relations, enums: [], domains: [] }],
     relationCount: relations.length,
     truncated: false,

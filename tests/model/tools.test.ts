@@ -11,7 +11,7 @@ beforeAll(async () => {
   db = await createTestDatabase('model_tools');
   await db.query(`CREATE TABLE notes (id int PRIMARY KEY, body text)`);
   await db.query(`INSERT INTO notes SELECT g, repeat('x', 2000) FROM generate_series(1, 20) g`);
-  conn = parsePostgresUrl(db.url, 'disable');
+  conn = parsePostgresUrl(await db.readerUrl(), 'disable');
 });
 afterAll(async () => {
   await db?.drop();

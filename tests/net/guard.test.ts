@@ -75,6 +75,10 @@ describe('address policy', () => {
     '::ffff:127.0.0.1',
     '::ffff:7f00:1',
     '::ffff:a9fe:a9fe',
+    '::ffff:0:127.0.0.1', // IPv4-translated (SIIT) form of 127.0.0.1
+    '::ffff:0:7f00:1',
+    '::ffff:0:10.0.0.1',
+    '::ffff:0:169.254.169.254',
     '64:ff9b::7f00:1', // NAT64 form of 127.0.0.1
     '2002:7f00:1::', // 6to4 form of 127.0.0.1
     'fc00::1',
@@ -87,12 +91,16 @@ describe('address policy', () => {
     expect(isAddressAllowed(ip, 'public')).toBe(false);
   });
 
-  it.each(['8.8.8.8', '1.1.1.1', '2001:4860:4860::8888', '::ffff:8.8.8.8', '64:ff9b::808:808'])(
-    'public allows %s',
-    (ip) => {
-      expect(isAddressAllowed(ip, 'public')).toBe(true);
-    },
-  );
+  it.each([
+    '8.8.8.8',
+    '1.1.1.1',
+    '2001:4860:4860::8888',
+    '::ffff:8.8.8.8',
+    '::ffff:0:8.8.8.8',
+    '64:ff9b::808:808',
+  ])('public allows %s', (ip) => {
+    expect(isAddressAllowed(ip, 'public')).toBe(true);
+  });
 
   it('any allows loopback and private but never metadata, unspecified or multicast', () => {
     for (const ip of [
@@ -147,6 +155,8 @@ describe('address policy', () => {
   it('classifies', () => {
     expect(classifyAddress('127.0.0.1')).toBe('loopback');
     expect(classifyAddress('::ffff:7f00:1')).toBe('loopback');
+    expect(classifyAddress('::ffff:0:127.0.0.1')).toBe('loopback');
+    expect(classifyAddress('::ffff:0:c0a8:101')).toBe('private');
     expect(classifyAddress('169.254.169.254')).toBe('link-local');
     expect(classifyAddress('100.64.1.1')).toBe('private');
     expect(classifyAddress('93.184.216.34')).toBe('public');
@@ -184,9 +194,29 @@ describe('resolveAllowedAddress', () => {
     expect(statusOf(err)).toBe(400);
   });
 
-  it('explains the refusal', async () => {
-    const err = await refusedWith(resolveAllowedAddress('169.254.169.254', 'public'));
-    expect(err.message).toMatch(/169\.254\.169\.254.*link-local/);
+  it('says why, never where: the class of address, not the address', async () => {
+    const literal = await refusedWith(resolveAllowedAddress('169.254.169.254', 'public'));
+    expect(literal.message).toBe(
+      'The host is a cloud metadata address; this server does not allow connections to it (CONNECTOR_ALLOWED_NETWORKS)',
+    );
+    expect(literal.details).toEqual({ category: 'metadata' });
+    const cases: [string, string, string][] = [
+      ['169.254.169.254', 'metadata', 'a cloud metadata address'],
+      ['fd00:ec2::254', 'metadata', 'a cloud metadata address'],
+      ['169.254.1.1', 'link-local', 'a link-local address'],
+      ['10.0.0.5', 'private', 'a private address'],
+      ['::ffff:0:127.0.0.1', 'loopback', 'a loopback address'],
+      ['224.0.0.1', 'multicast', 'a multicast address'],
+    ];
+    for (const [address, category, words] of cases) {
+      const lookup: LookupFn = async () => [{ address, family: address.includes(':') ? 6 : 4 }];
+      const err = await refusedWith(resolveAllowedAddress('innocent.example', 'public', { lookup }));
+      expect(err.message).toBe(
+        `Host "innocent.example" resolves to ${words}; this server does not allow connections to it (CONNECTOR_ALLOWED_NETWORKS)`,
+      );
+      expect(err.details).toEqual({ category });
+      expect(err.message).not.toContain(address);
+    }
   });
 
   it('refuses a name when any of its addresses is refused (no mixing public and private records)', async () => {
@@ -196,7 +226,8 @@ describe('resolveAllowedAddress', () => {
     ];
     const err = await refusedWith(resolveAllowedAddress('mixed.example', 'public', { lookup }));
     expect(err.code).toBe('HostNotAllowed');
-    expect(err.message).toContain('10.0.0.5');
+    expect(err.message).toContain('resolves to a private address');
+    expect(err.message).not.toContain('10.0.0.5');
   });
 
   it('returns the vetted address of an allowed name, and the IPv4 form of a mapped address', async () => {

@@ -13,7 +13,7 @@ let conn: ConnectionConfig;
 
 beforeAll(async () => {
   db = await createTestDatabase('connect');
-  conn = parsePostgresUrl(db.url, 'disable');
+  conn = parsePostgresUrl(await db.readerUrl(), 'disable');
 });
 afterAll(async () => {
   await db?.drop();

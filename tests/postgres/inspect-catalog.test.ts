@@ -82,7 +82,8 @@ beforeAll(async () => {
   db = await createTestDatabase('inspect_catalog');
   conn = parsePostgresUrl(db.url, 'disable');
   await db.query(FIXTURE);
-  schema = await inspectSchema(conn);
+  // The operator's switch: a superuser sees everything (by default a privileged role is refused).
+  schema = await inspectSchema(conn, { allowPrivileged: true });
 });
 afterAll(async () => {
   await db?.drop();

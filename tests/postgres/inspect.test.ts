@@ -51,7 +51,8 @@ beforeAll(async () => {
   db = await createTestDatabase('inspect');
   conn = parsePostgresUrl(db.url, 'disable');
   await db.query(FIXTURE);
-  schema = await inspectSchema(conn);
+  // The operator's switch: a superuser sees everything (by default a privileged role is refused).
+  schema = await inspectSchema(conn, { allowPrivileged: true });
 });
 afterAll(async () => {
   await db?.drop();
@@ -146,7 +147,7 @@ describe('inspectSchema as a superuser', () => {
   });
 
   it('caps the number of relations and says so', async () => {
-    const capped = await inspectSchema(conn, { maxRelations: 3 });
+    const capped = await inspectSchema(conn, { maxRelations: 3, allowPrivileged: true });
     expect(capped.truncated).toBe(true);
     expect(capped.relationCount).toBe(3);
     expect(capped.schemas.reduce((n, s) => n + s.relations.length, 0)).toBe(3);
@@ -159,7 +160,7 @@ describe('inspectSchema as a superuser', () => {
     const seen: string[] = [];
     let cursor: string | undefined;
     for (let page = 0; page < 20; page++) {
-      const part = await inspectSchema(conn, { maxRelations: 4, cursor });
+      const part = await inspectSchema(conn, { maxRelations: 4, cursor, allowPrivileged: true });
       seen.push(...part.schemas.flatMap((s) => s.relations.map((r) => `${s.name}.${r.name}`)));
       if (!part.nextCursor) break;
       expect(part.truncated).toBe(true);
@@ -169,9 +170,13 @@ describe('inspectSchema as a superuser', () => {
   });
 
   it('filters by schema, and pages within it', async () => {
-    const shop = await inspectSchema(conn, { schema: 'shop', maxRelations: 6 });
+    const shop = await inspectSchema(conn, { schema: 'shop', maxRelations: 6, allowPrivileged: true });
     expect(shop.schemas.map((s) => s.name)).toEqual(['shop']);
-    const rest = await inspectSchema(conn, { schema: 'shop', cursor: shop.nextCursor! });
+    const rest = await inspectSchema(conn, {
+      schema: 'shop',
+      cursor: shop.nextCursor!,
+      allowPrivileged: true,
+    });
     expect(rest.schemas.map((s) => s.name)).toEqual(['shop']);
     const names = [...shop.schemas[0]!.relations, ...rest.schemas[0]!.relations].map((r) => r.name);
     expect(names).toEqual(schema.schemas.find((s) => s.name === 'shop')!.relations.map((r) => r.name));
@@ -196,7 +201,7 @@ describe('inspectSchema as a limited role', () => {
       GRANT SELECT ON secret.hidden TO ${role.name};
     `);
     const limited = await inspectSchema(parsePostgresUrl(role.url, 'disable'));
-    expect(limited.role).toEqual({ name: role.name, superuser: false });
+    expect(limited.role).toEqual({ name: role.name, superuser: false, replication: false, memberOf: [] });
     expect(limited.schemas.map((s) => s.name)).not.toContain('secret'); // no USAGE on the schema
     const shop = limited.schemas.find((s) => s.name === 'shop')!;
     expect(shop.relations.map((r) => r.name)).toEqual(['partial', 'stock', 'warehouses']);

@@ -1,31 +1,8 @@
-/** Pure helpers of lib/postgres: the leading-keyword check, value conversion, error mapping. */
+/** Pure helpers of lib/postgres: value conversion, error mapping (the statement check: statement.test.ts). */
 import { AppError } from '../../lib/errors.js';
 import { mapConnectError, mapQueryError } from '../../lib/postgres/errors.js';
-import { checkStatement, leadingKeyword } from '../../lib/postgres/statement.js';
 import { timestampToIso } from '../../lib/postgres/values.js';
 import { tlsOptions } from '../../lib/postgres/connect.js';
-
-describe('leadingKeyword / checkStatement', () => {
-  it.each([
-    ['select 1', 'SELECT'],
-    ['  -- c\n /* a /* nested */ b */ ((SELECT 1))', 'SELECT'],
-    ['\n\tWITH x AS (SELECT 1) SELECT * FROM x', 'WITH'],
-    ['copy t to stdout', 'COPY'],
-    ['/* x */copy(select 1) to stdout', 'COPY'],
-    ['-- only a comment', ''],
-    ['/* unterminated', ''],
-  ])('%j → %s', (sql, keyword) => {
-    expect(leadingKeyword(sql)).toBe(keyword);
-  });
-
-  it('refuses COPY, DO and empty SQL, accepts the rest', () => {
-    for (const sql of ['COPY t FROM stdin', 'do $$ begin end $$', '   ', '/* */']) {
-      expect(() => checkStatement(sql)).toThrow(AppError);
-    }
-    expect(checkStatement('SELECT 1')).toBe('SELECT');
-    expect(checkStatement('DOCUMENT')).toBe('DOCUMENT'); // a keyword prefix is not the keyword
-  });
-});
 
 describe('values', () => {
   it('timestamps become exact ISO-8601 text', () => {

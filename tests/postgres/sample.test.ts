@@ -83,7 +83,7 @@ it('serves the shop data to the read-only role', async () => {
 
 it('has related tables with comments, a composite foreign key, a view and a materialized view, analyzed', async () => {
   const info = await inspectSchema(conn);
-  expect(info.role).toEqual({ name: 'semaia_reader', superuser: false });
+  expect(info.role).toEqual({ name: 'semaia_reader', superuser: false, replication: false, memberOf: [] });
   const rels = info.schemas.find((s) => s.name === 'public')!.relations;
   const byName = Object.fromEntries(rels.map((r) => [r.name, r]));
   expect(Object.keys(byName).sort()).toEqual([

@@ -17,6 +17,7 @@ const table = readValueTable();
 let db: TestDatabase;
 let conn: ConnectionConfig;
 let roleUrl: string;
+let readerUrl: string;
 
 const ODD_DEFAULTS = `DateStyle = 'SQL, DMY', IntervalStyle = 'iso_8601', TimeZone = 'Europe/Amsterdam',
   extra_float_digits = 0, bytea_output = 'escape'`;
@@ -33,7 +34,8 @@ beforeAll(async () => {
   await db.query(`ALTER ROLE ${role.name} IN DATABASE ${db.name} SET DateStyle = 'German'`);
   await db.query(`ALTER ROLE ${role.name} IN DATABASE ${db.name} SET TimeZone = 'Pacific/Chatham'`);
   await db.query(`ALTER ROLE ${role.name} IN DATABASE ${db.name} SET IntervalStyle = 'sql_standard'`);
-  conn = parsePostgresUrl(db.url, 'disable');
+  readerUrl = await db.readerUrl();
+  conn = parsePostgresUrl(readerUrl, 'disable');
   roleUrl = role.url;
 });
 afterAll(async () => {
@@ -81,7 +83,7 @@ describe.each([
   it('gives every documented value', async () => {
     const { stdout } = await run(
       process.execPath,
-      ['--import', 'tsx', resolve(__dirname, 'support/value-table-child.ts'), db.url],
+      ['--import', 'tsx', resolve(__dirname, 'support/value-table-child.ts'), readerUrl],
       { env: { ...process.env, TZ: tz, LOG_LEVEL: 'silent' }, timeout: 60_000 },
     );
     const result = JSON.parse(stdout) as { offset: number; out: [string, string][] };

@@ -21,7 +21,7 @@ beforeAll(async () => {
   `);
   api = await startTestApi();
   const res = await api.request('POST', '/connectors', {
-    body: { name: 'docs', url: `${db.url}?sslmode=disable` },
+    body: { name: 'docs', url: `${await db.readerUrl()}?sslmode=disable` },
   });
   id = res.json.connector.id;
 });

@@ -20,7 +20,7 @@ describe('connector SQL routes over HTTP', () => {
     `);
     api = await startTestApi();
     const res = await api.request('POST', '/connectors', {
-      body: { name: 'pets', url: `${db.url}?sslmode=disable` },
+      body: { name: 'pets', url: `${await db.readerUrl()}?sslmode=disable` },
     });
     expect(res.status).toBe(201);
     connectorId = res.json.connector.id;
@@ -93,6 +93,51 @@ describe('connector SQL routes over HTTP', () => {
       body: { sql: 'select 1', limit: 10_001 },
     });
     expect(limit.json.error.field).toBe('limit');
+  });
+
+  it('refuses unknown body fields like the other routes', async () => {
+    const res = await api.request('POST', `/connectors/${connectorId}/query`, {
+      body: { sql: 'select 1', limit: 1, timeout: 99 },
+    });
+    expect(res.status).toBe(400);
+    expect(res.json.error.code).toBe('IncorrectSignature');
+    expect(res.json.error.message).toContain('timeout');
+  });
+
+  it("the issue's --\\rCOPY request is refused as COPY, and the server keeps answering", async () => {
+    const res = await api.request('POST', `/connectors/${connectorId}/query`, {
+      body: { sql: '--\rCOPY pets TO STDOUT /*\nselect */' },
+    });
+    expect(res.status).toBe(400);
+    expect(res.json.error).toMatchObject({ code: 'SqlError', statement: 'COPY' });
+    const next = await api.request('POST', `/connectors/${connectorId}/query`, {
+      body: { sql: 'select count(*)::int from pets' },
+    });
+    expect(next.json.rows).toEqual([[3]]);
+  });
+
+  it('a superuser connector is refused on /query and /inspect unless the operator allows it', async () => {
+    const created = await api.request('POST', '/connectors', {
+      body: { name: 'admin', url: `${db.url}?sslmode=disable` },
+    });
+    const id = created.json.connector.id;
+    const query = await api.request('POST', `/connectors/${id}/query`, { body: { sql: 'select 1' } });
+    expect(query.status).toBe(400);
+    expect(query.json.error).toMatchObject({ code: 'PrivilegedRole', attribute: 'superuser' });
+    const inspect = await api.request('GET', `/connectors/${id}/inspect`);
+    expect(inspect.json.error).toMatchObject({ code: 'PrivilegedRole', attribute: 'superuser' });
+    process.env.CONNECTOR_ALLOW_PRIVILEGED_ROLES = 'true';
+    try {
+      const allowed = await api.request('POST', `/connectors/${id}/query`, {
+        body: { sql: 'select 1 as one' },
+      });
+      expect(allowed.status).toBe(200);
+      const schema = await api.request('GET', `/connectors/${id}/inspect`);
+      expect(schema.status).toBe(200);
+      expect(schema.json.role).toMatchObject({ superuser: true });
+    } finally {
+      delete process.env.CONNECTOR_ALLOW_PRIVILEGED_ROLES;
+    }
   });
 
   it("another user's connector is 404 on both routes", async () => {

@@ -143,6 +143,43 @@ describe('connector bodies', () => {
     expect(fieldOf(() => parseNewConnector(body)).field).toBe(field);
   });
 
+  test('one validator for both forms: control characters and NUL are refused in every field', () => {
+    // The issue's URL: CR/LF in the user name, NULs in the database name that became startup parameters.
+    const issue = fieldOf(() =>
+      parseNewConnector({ name: 'n', url: 'postgres://u%0D%0A:pw@host/db%00statement_timeout%000' }),
+    );
+    expect(issue).toEqual({
+      field: 'url',
+      message: 'Invalid body field "url": the URL\'s user name must not contain control characters',
+    });
+    const url = (u: string) => fieldOf(() => parseNewConnector({ name: 'n', url: u })).message;
+    expect(url('postgres://u@host/db%00x')).toMatch(/the URL's database name must not contain control/);
+    expect(url('postgres://u:p%0Aw@host/db')).toMatch(/the URL's password must not contain control/);
+    expect(url('postgres://u:p%00@host/db')).toMatch(/the URL's password must not contain control/);
+    expect(url('postgres://u@ho%0Ast/db')).toMatch(/the URL/);
+    expect(fieldOf(() => parseConnectorPatch({ url: 'postgres://u%00@h/d' })).field).toBe('url');
+    const fields = { name: 'n', host: 'h', database: 'd', user: 'u' };
+    for (const [field, value] of [
+      ['name', 'a\u0007b'],
+      ['host', 'h\u0000'],
+      ['database', 'd\r\nx'],
+      ['user', 'u\u0000statement_timeout'],
+      ['password', 'p\u0000w'],
+      ['password', 'line\nbreak'],
+    ] as const) {
+      const err = fieldOf(() => parseNewConnector({ ...fields, [field]: value }));
+      expect(err.field).toBe(field);
+      expect(err.message).toMatch(/control characters|not a valid host/);
+      expect(fieldOf(() => parseConnectorPatch({ [field]: value })).field).toBe(field);
+    }
+    // Ordinary characters (spaces, unicode, URL-escaped punctuation) are fine in both forms.
+    expect(parseNewConnector({ name: 'n', url: 'postgres://us%20er:p%C3%A4ss%21@h/my%20db' })).toMatchObject({
+      user: 'us er',
+      password: 'päss!',
+      database: 'my db',
+    });
+  });
+
   test('a bad URL error does not echo the URL', () => {
     const { message } = fieldOf(() =>
       parseNewConnector({ name: 'n', url: 'postgres://u:TopSecret1@h:99999/d' }),

@@ -56,7 +56,11 @@ describe('connector store', () => {
     expect(await getConnector('u1', created.id)).toEqual(created);
     expect((await listConnectors('u1')).map((c) => c.id)).toContain(created.id);
 
-    const updated = await updateConnector('u1', created.id, { name: 'Renamed', port: 6543 });
+    const updated = await updateConnector('u1', created.id, {
+      name: 'Renamed',
+      port: 6543,
+      password: PASSWORD,
+    });
     expect(updated).toMatchObject({ id: created.id, name: 'Renamed', port: 6543, host: 'db.example.com' });
     expect(updated.createdAt).toBe(created.createdAt);
     expect(await getConnector('u1', created.id)).toEqual(updated);
@@ -86,7 +90,7 @@ describe('connector store', () => {
 
   test('an update without password keeps it; a new one replaces it; null clears it', async () => {
     const c = await createConnector('u1', input());
-    await updateConnector('u1', c.id, { host: 'other.example.com' });
+    await updateConnector('u1', c.id, { database: 'other_db', ssl: 'verify-full', name: 'x' });
     expect((await getConnectionConfig('u1', c.id)).password).toBe(PASSWORD);
 
     const changed = await updateConnector('u1', c.id, { password: 'n3w-one' });
@@ -97,6 +101,28 @@ describe('connector store', () => {
     expect(cleared.hasPassword).toBe(false);
     expect(await getConnectionConfig('u1', c.id)).not.toHaveProperty('password');
     expect(await rawItem('u1', c.id)).not.toHaveProperty('password');
+  });
+
+  test('credentials follow the server: host, port or user changes need the password again', async () => {
+    const c = await createConnector('u1', input());
+    for (const change of [{ host: 'attacker.example.com' }, { port: 6000 }, { user: 'someone' }]) {
+      const err = await rejectsWith(updateConnector('u1', c.id, change), 'IncorrectSignature');
+      expect(err.details).toEqual({ field: 'password' });
+      expect(err.message).toMatch(/give the password again/);
+      const { name: _name, ...stored } = input();
+      expect(await getConnectionConfig('u1', c.id)).toEqual(stored); // nothing changed
+    }
+    // The same values as stored are no change; a new password or clearing it carries the move.
+    await updateConnector('u1', c.id, { host: 'db.example.com', port: 5432, user: 'reader' });
+    await updateConnector('u1', c.id, { host: 'new.example.com', password: 'new-pass' });
+    expect(await getConnectionConfig('u1', c.id)).toMatchObject({
+      host: 'new.example.com',
+      password: 'new-pass',
+    });
+    await updateConnector('u1', c.id, { user: 'u2', password: null });
+    await updateConnector('u1', c.id, { host: 'third.example.com' }); // no password stored: nothing follows
+    expect(await getConnector('u1', c.id)).toMatchObject({ host: 'third.example.com', hasPassword: false });
+    await rejectsWith(updateConnector('u1', 'A'.repeat(26), { host: 'x.example.com' }), 'NotFound');
   });
 
   test('a connector without password', async () => {

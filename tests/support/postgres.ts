@@ -18,6 +18,12 @@ export interface TestDatabase {
   drop(): Promise<void>;
   /** Creates a LOGIN role with a password, dropped again by drop(); returns its URL for this database. */
   createRole(prefix: string, password: string): Promise<{ name: string; url: string }>;
+  /**
+   * URL of a role that can only read: no server-level privileges, SELECT on every table and USAGE on every
+   * schema the admin creates in this database, before or after (what connectors should log in as; Semaia
+   * refuses privileged roles by default). Made on first call.
+   */
+  readerUrl(): Promise<string>;
 }
 
 /** Superuser URL of the run's server. */
@@ -70,19 +76,35 @@ export async function createTestDatabase(prefix: string): Promise<TestDatabase> 
   await admin.connect();
   const roles: string[] = [];
   let dropped = false;
+  let reader: Promise<string> | undefined;
+  const createRole = async (rolePrefix: string, password: string) => {
+    const role = `${rolePrefix
+      .toLowerCase()
+      .replace(/[^a-z0-9_]/g, '_')
+      .slice(0, 30)}_${suffix()}`;
+    roles.push(role);
+    await admin.query(`CREATE ROLE ${ident(role)} LOGIN PASSWORD '${password.replace(/'/g, "''")}'`);
+    return { name: role, url: urlWithDatabase(testPgUrl(), name, { name: role, password }) };
+  };
   return {
     url,
     name,
     admin,
     query: (sql, values) => admin.query(sql, values as unknown[]),
-    async createRole(rolePrefix, password) {
-      const role = `${rolePrefix
-        .toLowerCase()
-        .replace(/[^a-z0-9_]/g, '_')
-        .slice(0, 30)}_${suffix()}`;
-      roles.push(role);
-      await admin.query(`CREATE ROLE ${ident(role)} LOGIN PASSWORD '${password.replace(/'/g, "''")}'`);
-      return { name: role, url: urlWithDatabase(testPgUrl(), name, { name: role, password }) };
+    createRole,
+    readerUrl() {
+      reader ??= (async () => {
+        const role = await createRole('reader', `pw-${suffix()}`);
+        const r = ident(role.name);
+        await admin.query(`
+          GRANT USAGE ON SCHEMA public TO ${r};
+          GRANT SELECT ON ALL TABLES IN SCHEMA public TO ${r};
+          ALTER DEFAULT PRIVILEGES GRANT USAGE ON SCHEMAS TO ${r};
+          ALTER DEFAULT PRIVILEGES GRANT SELECT ON TABLES TO ${r};
+          ALTER DEFAULT PRIVILEGES GRANT SELECT ON SEQUENCES TO ${r};`);
+        return role.url;
+      })();
+      return reader;
     },
     async drop() {
       if (dropped) return;
