@@ -3,13 +3,41 @@
  * route's heavy dependencies sit in chunks loaded on first use) and the Lambda@Edge authorizer to dist/edge.
  * Prints the size of every output so growth is visible in review.
  */
-import { rmSync } from 'node:fs';
-import { resolve } from 'node:path';
-import { build, type Metafile } from 'esbuild';
+import { copyFileSync, readFileSync, rmSync } from 'node:fs';
+import { createRequire } from 'node:module';
+import { dirname, join, resolve } from 'node:path';
+import { build, type Metafile, type Plugin } from 'esbuild';
 
 const root = resolve(process.cwd());
 
-export async function buildApi(outdir = resolve(root, 'dist/api')): Promise<Metafile> {
+/**
+ * libpg-query's Emscripten loader (a CommonJS file) reads its .wasm from `__dirname`, which ESM chunks do not
+ * have. In the bundle it reads `__semaiaChunkDir` instead, which the banner of every chunk sets to the
+ * chunk's directory (`import.meta.dirname`, Node 20.11+; `import.meta` itself would make esbuild treat the
+ * file as ESM and lose its exports), and the build copies the .wasm there (dist/api/chunks), inside what the
+ * deploy zip takes.
+ */
+const PG_QUERY_LOADER = /libpg-query[\\/]wasm[\\/]libpg-query\.js$/;
+const pgQueryWasm: Plugin = {
+  name: 'libpg-query-wasm',
+  setup(b) {
+    b.onLoad({ filter: PG_QUERY_LOADER }, (args) => ({
+      contents: readFileSync(args.path, 'utf8').replaceAll('__dirname', '__semaiaChunkDir'),
+      loader: 'js',
+    }));
+  },
+};
+
+function copyPgQueryWasm(outdir: string): void {
+  const entry = createRequire(join(root, 'package.json')).resolve('libpg-query');
+  copyFileSync(join(dirname(entry), 'libpg-query.wasm'), join(outdir, 'chunks', 'libpg-query.wasm'));
+}
+
+/** `plugins`: extra esbuild plugins (benchmarks build variants with them). */
+export async function buildApi(
+  outdir = resolve(root, 'dist/api'),
+  plugins: Plugin[] = [],
+): Promise<Metafile> {
   rmSync(outdir, { recursive: true, force: true });
   const result = await build({
     entryPoints: { index: resolve(root, 'handlers/api.ts') },
@@ -27,14 +55,16 @@ export async function buildApi(outdir = resolve(root, 'dist/api')): Promise<Meta
     chunkNames: 'chunks/[name]-[hash]',
     // CommonJS dependencies bundled into ESM still call require() for Node built-ins.
     banner: {
-      js: "import { createRequire as __semaiaRequire } from 'node:module'; const require = __semaiaRequire(import.meta.url);",
+      js: "import { createRequire as __semaiaRequire } from 'node:module'; const require = __semaiaRequire(import.meta.url); const __semaiaChunkDir = import.meta.dirname;",
     },
     // Optional native binding that pg tries to load; never installed.
     external: ['pg-native'],
     // Lambda puts the role's credentials in the environment: skip the SDK's full provider chain.
     alias: { '@aws-sdk/credential-provider-node': resolve(root, 'lib/aws/lambda-credentials.ts') },
+    plugins: [pgQueryWasm, ...plugins],
     logLevel: 'warning',
   });
+  copyPgQueryWasm(outdir);
   return result.metafile;
 }
 

@@ -8,7 +8,7 @@
  * functions in sql-policy.ts. Every other statement kind is refused by name. A read-only transaction still
  * wraps what runs; this check covers what it does not (see docs/security.md).
  *
- * The parser (1.7 MB of WASM) is loaded on first use by a dynamic import: only the routes that run SQL pay
+ * The parser (WASM) is loaded on first use by a dynamic import: only the routes that run SQL pay
  * for it.
  */
 import type * as PgQuery from 'libpg-query';
@@ -17,7 +17,7 @@ import { deniedFunction } from './sql-policy.js';
 
 export type StatementKind = 'select' | 'explain' | 'show';
 
-type Parser = Pick<typeof PgQuery, 'parseSync'>;
+type Parser = Pick<typeof PgQuery, 'parseSync' | 'loadModule'>;
 type Node = Record<string, unknown>;
 
 let loading: Promise<Parser> | undefined;
@@ -25,8 +25,10 @@ let loading: Promise<Parser> | undefined;
 /** The parser, loaded once per process. */
 export function loadParser(): Promise<Parser> {
   loading ??= import('libpg-query').then(async (mod) => {
-    await mod.loadModule();
-    return mod;
+    // A CommonJS package: the esbuild bundle gives its exports as `default`, Node and jest as named exports.
+    const lib = typeof mod.loadModule === 'function' ? mod : (mod as unknown as { default: Parser }).default;
+    await lib.loadModule();
+    return lib;
   });
   loading.catch(() => (loading = undefined)); // a failed load is retried by the next request
   return loading;
@@ -81,14 +83,17 @@ const entries = (value: unknown): [string, unknown][] =>
 
 /** Refuses what a SELECT may not contain, at any depth: locks, INTO, writes, denied functions. */
 function checkTree(root: unknown): void {
-  const stack: unknown[] = [root];
+  // Iterative, and only objects are visited: parse trees of 10 KB statements hold tens of thousands of nodes.
+  const stack: object[] = [root as object];
   while (stack.length > 0) {
-    const value = stack.pop();
+    const value = stack.pop()!;
     if (Array.isArray(value)) {
-      stack.push(...(value as unknown[]));
+      for (const item of value as unknown[]) if (item !== null && typeof item === 'object') stack.push(item);
       continue;
     }
-    for (const [key, child] of entries(value)) {
+    for (const key in value) {
+      const child = (value as Node)[key];
+      if (child === null || typeof child !== 'object') continue;
       if (key === 'FuncCall') checkFunction(child as Node);
       else if (key === 'lockingClause' && Array.isArray(child) && child.length > 0) {
         const strength = (child[0] as { LockingClause?: { strength?: string } }).LockingClause?.strength;
@@ -106,7 +111,7 @@ function checkTree(root: unknown): void {
           statement: `WITH … ${name}`,
         });
       }
-      if (child !== null && typeof child === 'object') stack.push(child);
+      stack.push(child);
     }
   }
 }

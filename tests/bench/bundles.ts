@@ -1,6 +1,7 @@
 /**
  * Builds what the cold-start and per-request benchmarks run in fresh `node` processes, into .tmp/bench/:
  *   - api/        the real API bundle, built by lib/build/build.ts `buildApi` (the production options);
+ *   - api-no-parser/ the same with the SQL statement classifier replaced by a pass-through (bench only);
  *   - runtime.mjs lib/local/lambda-runtime.ts (the `awslambda` global and the in-memory response stream);
  *   - shim.mjs    lib/local/shim-server.ts (serves the built API over HTTP in a child process);
  *   - ref-dynamo/ a reference handler holding only the DynamoDB document client (one Query per request);
@@ -9,7 +10,7 @@
  */
 import { mkdirSync, rmSync, writeFileSync } from 'node:fs';
 import { resolve } from 'node:path';
-import { build, type BuildOptions, type Metafile } from 'esbuild';
+import { build, type BuildOptions, type Metafile, type Plugin } from 'esbuild';
 import { buildApi } from '../../lib/build/build.js';
 
 export const BENCH_DIR = resolve('.tmp/bench');
@@ -17,6 +18,8 @@ export const BENCH_DIR = resolve('.tmp/bench');
 export interface Bundles {
   api: string;
   apiMetafile: Metafile;
+  /** The same API with the statement classifier replaced by a pass-through: /query without the parser. */
+  apiNoParser: string;
   runtime: string;
   /** lib/local/shim-server.ts (the node:http shim), for a child process serving the built API. */
   shim: string;
@@ -88,6 +91,18 @@ export const handler = awslambda.streamifyResponse(async (event, stream) => {
 });
 `;
 
+/** Bench only: lib/postgres/statement.ts as a pass-through, to measure /query without the parser. */
+const withoutParser: Plugin = {
+  name: 'without-parser',
+  setup(b) {
+    b.onLoad({ filter: /lib[\\/]postgres[\\/]statement\.ts$/ }, () => ({
+      contents:
+        "export const checkStatement = async () => 'select'; export const loadParser = async () => ({});",
+      loader: 'js',
+    }));
+  },
+};
+
 let built: Promise<Bundles> | undefined;
 
 async function buildRef(name: string, source: string): Promise<string> {
@@ -106,6 +121,8 @@ export function ensureBundles(): Promise<Bundles> {
     mkdirSync(BENCH_DIR, { recursive: true });
     const apiDir = resolve(BENCH_DIR, 'api');
     const apiMetafile = await buildApi(apiDir);
+    const noParserDir = resolve(BENCH_DIR, 'api-no-parser');
+    await buildApi(noParserDir, [withoutParser]);
     const runtime = resolve(BENCH_DIR, 'runtime.mjs');
     await build({
       ...COMMON,
@@ -119,7 +136,16 @@ export function ensureBundles(): Promise<Bundles> {
       buildRef('ref-eager', REF_EAGER),
       buildRef('ref-empty', REF_EMPTY),
     ]);
-    return { api: resolve(apiDir, 'index.mjs'), apiMetafile, runtime, shim, refDynamo, refEager, refEmpty };
+    return {
+      api: resolve(apiDir, 'index.mjs'),
+      apiMetafile,
+      apiNoParser: resolve(noParserDir, 'index.mjs'),
+      runtime,
+      shim,
+      refDynamo,
+      refEager,
+      refEmpty,
+    };
   })();
   return built;
 }

@@ -44,6 +44,7 @@ const HEAVY = [
   '@aws-sdk/client-kms',
   '@aws-sdk/client-ssm',
   'google-auth-library',
+  'libpg-query',
 ];
 
 function packageOf(input: string): string | undefined {
@@ -245,7 +246,7 @@ export async function coldStart(opts: { runs?: number } = {}): Promise<Row[]> {
         PART,
         'index.mjs loads no heavy package',
         `${idx.kb} KB${idx.heavy.length ? `, ${idx.heavy.join(' ')}` : ''}`,
-        'none of genai/pg/zod/kms/ssm',
+        'none of genai/pg/zod/kms/ssm/parser',
         idx.heavy.length === 0,
       ),
     );
@@ -256,11 +257,24 @@ export async function coldStart(opts: { runs?: number } = {}): Promise<Row[]> {
       rows.push(
         check(
           PART,
-          'GET /chats loads no genai/pg/zod',
+          'GET /chats loads no genai/pg/zod/parser',
           `${c.kb} KB${c.heavy.length ? `, ${c.heavy.join(' ')}` : ''}`,
           'DynamoDB client only',
           c.heavy.length === 0,
           largestInputs(meta, files, 3),
+        ),
+      );
+    }
+    const sqlRoute = chunkWithInput(meta, 'handlers/sql.ts');
+    if (sqlRoute) {
+      const c = describeClosure(meta, staticClosure(meta, sqlRoute));
+      rows.push(
+        check(
+          PART,
+          'SQL route chunk: parser not static',
+          `${c.kb} KB${c.heavy.length ? `, ${c.heavy.join(' ')}` : ''}`,
+          'libpg-query loaded on first statement',
+          !c.heavy.includes('libpg-query'),
         ),
       );
     }

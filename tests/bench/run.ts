@@ -14,6 +14,7 @@ const PARTS: Record<string, Part> = {
   latency: async () => (await import('./latency.js')).latency(),
   soak: async () => (await import('./soak.js')).soak(),
   scale: async () => (await import('./scale.js')).scale(),
+  sql: async () => (await import('./sql.js')).sql(),
   results: async () => (await import('./results.js')).results(),
 };
 

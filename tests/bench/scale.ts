@@ -24,7 +24,7 @@ async function timeRequests(n: number, fn: () => Promise<void>): Promise<{ first
 }
 
 async function inspectManyTables(tables: number): Promise<Row[]> {
-  const { api, createDatabase } = await benchServices();
+  const { api, createDatabase, createReader } = await benchServices();
   const url = await createDatabase('wide');
   const client = new pg.Client({ connectionString: url });
   await client.connect();
@@ -43,7 +43,7 @@ async function inspectManyTables(tables: number): Promise<Row[]> {
     const createMs = performance.now() - t;
     const created = await api.request('POST', '/connectors', {
       user: 'scale-user',
-      body: { name: 'Wide', ...parsePostgresUrl(url, 'disable') },
+      body: { name: 'Wide', ...parsePostgresUrl(await createReader(url), 'disable') },
     });
     if (created.status !== 201) throw new Error(`connector: HTTP ${created.status} ${created.text}`);
     const id = created.json.connector.id as string;

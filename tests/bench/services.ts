@@ -22,6 +22,11 @@ export interface BenchServices {
   connectorId: string;
   /** Creates a fresh database and returns its superuser URL (dropped at stop). */
   createDatabase(prefix: string): Promise<string>;
+  /**
+   * URL of a new role that can only read the database of `dbUrl` (its tables, now and later): what
+   * connectors log in as, since Semaia refuses privileged roles. Dropped at stop.
+   */
+  createReader(dbUrl: string): Promise<string>;
 }
 
 let started: Promise<BenchServices> | undefined;
@@ -61,11 +66,28 @@ export function benchServices(): Promise<BenchServices> {
   started ??= (async () => {
     const pgUrl = await startPostgres();
     const databases: string[] = [];
+    const roles: string[] = [];
     stops.push(() =>
       admin(pgUrl, async (c) => {
         for (const db of databases) await c.query(`DROP DATABASE IF EXISTS "${db}" WITH (FORCE)`);
+        for (const role of roles) await c.query(`DROP ROLE IF EXISTS "${role}"`);
       }),
     );
+    const createReader = async (dbUrl: string) => {
+      const role = `bench_reader_${process.pid}_${roles.length}`;
+      const password = `pw-${role}`;
+      roles.push(role);
+      await admin(dbUrl, (c) =>
+        c.query(`CREATE ROLE "${role}" LOGIN PASSWORD '${password}';
+          GRANT USAGE ON SCHEMA public TO "${role}";
+          GRANT SELECT ON ALL TABLES IN SCHEMA public TO "${role}";
+          ALTER DEFAULT PRIVILEGES GRANT SELECT ON TABLES TO "${role}";`),
+      );
+      const u = new URL(dbUrl);
+      u.username = role;
+      u.password = password;
+      return u.toString();
+    };
     const createDatabase = async (prefix: string) => {
       const name = `bench_${prefix}_${process.pid}_${databases.length}`;
       await admin(pgUrl, (c) => c.query(`CREATE DATABASE "${name}"`));
@@ -99,11 +121,18 @@ export function benchServices(): Promise<BenchServices> {
     );
     const created = await api.request('POST', '/connectors', {
       user: BENCH_USER,
-      body: { name: 'Bench items', ...parsePostgresUrl(dbUrl, 'disable') },
+      body: { name: 'Bench items', ...parsePostgresUrl(await createReader(dbUrl), 'disable') },
     });
     if (created.status !== 201)
       throw new Error(`creating the connector failed: ${created.status} ${created.text}`);
-    return { api, gemini, pgUrl, connectorId: created.json.connector.id as string, createDatabase };
+    return {
+      api,
+      gemini,
+      pgUrl,
+      connectorId: created.json.connector.id as string,
+      createDatabase,
+      createReader,
+    };
   })();
   return started;
 }

@@ -56,6 +56,7 @@ describe('packaging', () => {
 
     const api = zipEntries(join(root, '.serverless', 'api.zip'));
     expect(api).toContain('dist/api/index.mjs');
+    expect(api).toContain('dist/api/chunks/libpg-query.wasm'); // the SQL parser, beside the chunk that loads it
     expect(api.every((f) => f.startsWith('dist/api/') && !f.endsWith('.map'))).toBe(true);
     const edge = zipEntries(join(root, '.serverless', 'edge.zip'));
     expect(edge).toContain('dist/edge/index.js');
