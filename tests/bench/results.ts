@@ -58,11 +58,11 @@ async function measure(server: ServeChild, run: () => Promise<Reading>): Promise
 }
 
 export async function results(): Promise<Row[]> {
-  const { api, createDatabase } = await benchServices();
+  const { api, createDatabase, createReader } = await benchServices();
   const url = await createDatabase('results');
   const created = await api.request('POST', '/connectors', {
     user: BENCH_USER,
-    body: { name: 'Results', ...parsePostgresUrl(url, 'disable') },
+    body: { name: 'Results', ...parsePostgresUrl(await createReader(url), 'disable') },
   });
   if (created.status !== 201) throw new Error(`connector: HTTP ${created.status} ${created.text}`);
   const id = created.json.connector.id as string;
