@@ -238,6 +238,30 @@ describe('exports', () => {
     expect(res.complete).toBe(false);
   });
 
+  it('a client that goes away mid-export stops the query on the server', async () => {
+    const ac = new AbortController();
+    const res = await api.fetch('POST', `/connectors/${id}/query`, {
+      body: { sql: 'SELECT g, pg_sleep(0.01)::text FROM generate_series(1, 100000) g', format: 'csv' },
+      signal: ac.signal,
+    });
+    const reader = res.body!.getReader();
+    await reader.read(); // the first chunk: the export is under way
+    ac.abort();
+    const active = async () =>
+      (
+        await db.query(
+          `SELECT count(*)::int AS n FROM pg_stat_activity WHERE datname = current_database()
+             AND application_name = 'semaia' AND state = 'active' AND query LIKE '%pg_sleep(0.01)%'`,
+        )
+      ).rows[0].n as number;
+    let left = await active();
+    for (let i = 0; i < 50 && left > 0; i++) {
+      await new Promise((r) => setTimeout(r, 100));
+      left = await active();
+    }
+    expect(left).toBe(0);
+  });
+
   it('the same statement rules apply', async () => {
     const res = await query({ sql: 'DELETE FROM docs', format: 'csv' });
     expect(res.status).toBe(400);
