@@ -1,14 +1,15 @@
 /**
  * CloudFront viewer-request authorizer for `/api/*` (Lambda@Edge). The API behind CloudFront trusts the
- * `x-user-uid` / `x-user-email` headers, so this function is the only thing allowed to set them:
- *   1. every client-sent `x-user-*` header is removed first, whatever happens next;
- *   2. CORS preflights (OPTIONS) pass without a token;
- *   3. `Authorization: Bearer <ID token>` is verified (RS256, issuer, audience, expiry, JWKS by `kid`);
- *   4. on success the user headers and `x-amz-content-sha256` (the body hash that the Origin Access
- *      Control's SigV4 signature needs for POST/PUT to a Function URL) are set; otherwise a generated
- *      401 (or 413 for a body CloudFront truncated) goes back without reaching the origin.
+ * `x-user-*` headers (with the proof the origin-request function adds), so this function is the only
+ * thing allowed to set them:
+ *   1. every client-sent `x-user-*` header (proof included) is removed first, whatever happens next;
+ *   2. CORS preflights (OPTIONS) are answered here, and `GET /api/health` passes, without a token;
+ *   3. `Authorization: Bearer <ID token>` is verified (RS256, issuer, audience, expiry, JWKS by `kid`); on
+ *      a reply's events route only (GET, read-only), the token may come in the `semaia_id_token` cookie
+ *      instead, because a browser's EventSource cannot send headers (docs/streams.md);
+ *   4. on success the user headers are set; otherwise a generated 401 goes back without reaching the origin.
+ * Bodies are not looked at here (viewer-request sees at most 40 KB): the origin-request function hashes them.
  */
-import { createHash } from 'node:crypto';
 import type {
   CloudFrontHeaders,
   CloudFrontRequest,
@@ -16,7 +17,10 @@ import type {
   CloudFrontResultResponse,
 } from 'aws-lambda';
 import { createRemoteJWKSet, jwtVerify, type JWTPayload } from 'jose';
+import { preflightHeaders } from '../lib/http/cors.js';
+import { isValidUserId } from '../lib/user-id.js';
 import type { EdgeAuthConfig } from './config.js';
+import { errorResponse, headerValues, logRefusal, setHeader, toCloudFrontHeaders } from './responses.js';
 
 export type ViewerRequestHandler = (
   event: CloudFrontRequestEvent,
@@ -29,11 +33,15 @@ class AuthFailure extends Error {
 
 const USER_HEADER_PREFIX = 'x-user-';
 const MAX_TOKEN_CHARS = 16 * 1024;
-// Ends up in DynamoDB keys (`USER#<uid>#...`): no `#`, no separators, nothing a header cannot carry.
-const SAFE_SUB = /^[A-Za-z0-9._:|@-]{1,128}$/;
 const SAFE_EMAIL = /^[\x21-\x7e]{1,256}@[\x21-\x7e]{1,63}$/;
+/** Every method the API routes; the API's own preflight answer narrows it per path. */
+const API_METHODS = ['GET', 'POST', 'PUT', 'DELETE'];
+const PUBLIC_PATHS = new Set(['/api/health']);
+/** The cookie EventSource clients carry their ID token in (SameSite=Strict; docs/streams.md). */
+export const TOKEN_COOKIE = 'semaia_id_token';
+const EVENTS_ROUTE = /^\/api\/chats\/[^/]+\/messages\/[^/]+\/events$/;
 
-/** Builds the handler. `config: null` (not configured at build time) refuses every request. */
+/** Builds the handler. `config: null` (not configured at build time) refuses every request that needs a user. */
 export function createViewerRequestHandler(config: EdgeAuthConfig | null): ViewerRequestHandler {
   const verify = config ? createTokenVerifier(config) : null;
 
@@ -41,10 +49,12 @@ export function createViewerRequestHandler(config: EdgeAuthConfig | null): Viewe
     const request = event.Records[0]!.cf.request;
     stripUserHeaders(request.headers);
 
+    if (request.method === 'OPTIONS') return preflight();
+    // The API routes GET only (a HEAD would get its 405 anyway).
+    if (request.method === 'GET' && PUBLIC_PATHS.has(request.uri)) return pass(request);
     if (!verify) return refuse(request, 'edge authorizer not configured at build time');
-    if (request.method === 'OPTIONS') return pass(request);
 
-    const token = bearerToken(request.headers);
+    const token = bearerToken(request.headers) ?? eventStreamToken(request);
     if (!token) return refuse(request, 'missing or malformed bearer token');
 
     let claims: JWTPayload;
@@ -56,7 +66,6 @@ export function createViewerRequestHandler(config: EdgeAuthConfig | null): Viewe
       return refuse(request, `${String(name ?? 'Error')}: ${String(message ?? 'verification failed')}`);
     }
 
-    if (request.body?.inputTruncated) return tooLarge(request);
     setHeader(request.headers, 'x-user-uid', 'X-User-Uid', claims.sub!);
     const email = verifiedEmail(claims);
     if (email) setHeader(request.headers, 'x-user-email', 'X-User-Email', email);
@@ -73,21 +82,35 @@ export function stripUserHeaders(headers: CloudFrontHeaders): void {
 
 /** The token of exactly one `Authorization: Bearer <token>` header, or undefined. */
 export function bearerToken(headers: CloudFrontHeaders): string | undefined {
-  const values = Object.keys(headers)
-    .filter((name) => name.toLowerCase() === 'authorization')
-    .flatMap((name) => headers[name] ?? []);
+  const values = headerValues(headers, 'authorization');
   if (values.length !== 1) return undefined;
-  const match = /^Bearer[ ]+([A-Za-z0-9_-]+\.[A-Za-z0-9_-]*\.[A-Za-z0-9_-]*)[ ]*$/i.exec(values[0]!.value);
+  const match = /^Bearer[ ]+([A-Za-z0-9_-]+\.[A-Za-z0-9_-]*\.[A-Za-z0-9_-]*)[ ]*$/i.exec(values[0]!);
   const token = match?.[1];
   return token && token.length <= MAX_TOKEN_CHARS ? token : undefined;
 }
 
-/** Hex SHA-256 of the request body as CloudFront hands it over (base64 or text); empty body if none. */
-export function bodySha256Hex(body: CloudFrontRequest['body']): string {
-  const bytes = body?.data
-    ? Buffer.from(body.data, body.encoding === 'text' ? 'utf8' : 'base64')
-    : Buffer.alloc(0);
-  return createHash('sha256').update(bytes).digest('hex');
+/**
+ * The token an EventSource sends in its cookie, on the events route only (a GET that changes nothing, so a
+ * cookie cannot be abused to make a change on the user's behalf). The cookie is taken out of the request:
+ * the function never needs the token.
+ */
+export function eventStreamToken(request: CloudFrontRequest): string | undefined {
+  if (request.method !== 'GET' || !EVENTS_ROUTE.test(request.uri)) return undefined;
+  let token: string | undefined;
+  const kept: string[] = [];
+  for (const header of headerValues(request.headers, 'cookie')) {
+    for (const part of header.split(';')) {
+      const eq = part.indexOf('=');
+      const name = part.slice(0, eq).trim();
+      if (eq > 0 && name === TOKEN_COOKIE) token ??= part.slice(eq + 1).trim();
+      else if (part.trim()) kept.push(part.trim());
+    }
+  }
+  if (token === undefined) return undefined;
+  if (kept.length) request.headers.cookie = [{ key: 'Cookie', value: kept.join('; ') }];
+  else delete request.headers.cookie;
+  const jwt = /^[A-Za-z0-9_-]+\.[A-Za-z0-9_-]*\.[A-Za-z0-9_-]*$/.test(token) ? token : undefined;
+  return jwt && jwt.length <= MAX_TOKEN_CHARS ? jwt : undefined;
 }
 
 function createTokenVerifier(config: EdgeAuthConfig): (token: string) => Promise<JWTPayload> {
@@ -108,7 +131,7 @@ function createTokenVerifier(config: EdgeAuthConfig): (token: string) => Promise
       maxTokenAge: 24 * 3600,
       requiredClaims: ['exp', 'sub'],
     });
-    if (typeof payload.sub !== 'string' || !SAFE_SUB.test(payload.sub)) {
+    if (!isValidUserId(payload.sub)) {
       throw new AuthFailure('sub claim missing or with unexpected characters');
     }
     if (config.provider === 'cognito' && payload.token_use !== 'id') {
@@ -142,62 +165,24 @@ function verifiedEmail(claims: JWTPayload): string | undefined {
   return email;
 }
 
-function setHeader(headers: CloudFrontHeaders, name: string, key: string, value: string): void {
-  headers[name] = [{ key, value }];
-}
-
 function pass(request: CloudFrontRequest): CloudFrontRequest {
-  // OAC signs with SigV4; a Function URL refuses POST/PUT without the payload hash, and an honest hash of
-  // the body CloudFront forwards is correct for every method.
-  setHeader(request.headers, 'x-amz-content-sha256', 'X-Amz-Content-Sha256', bodySha256Hex(request.body));
   // A streaming Function URL behind CloudFront misbehaves with compression: hide what the viewer accepts.
   delete request.headers['accept-encoding'];
   return request;
 }
 
-function refuse(request: CloudFrontRequest, reason: string): CloudFrontResultResponse {
-  logRefusal(request, 401, reason);
-  return errorResponse('401', 'Unauthorized', 'Unauthorized', 'Authentication required', {
-    'www-authenticate': [{ key: 'WWW-Authenticate', value: 'Bearer' }],
-  });
-}
-
-function tooLarge(request: CloudFrontRequest): CloudFrontResultResponse {
-  logRefusal(request, 413, 'request body truncated by CloudFront (viewer-request body limit)');
-  return errorResponse('413', 'Payload Too Large', 'PayloadTooLarge', 'Request body too large');
-}
-
-function errorResponse(
-  status: string,
-  statusDescription: string,
-  code: string,
-  message: string,
-  extra: CloudFrontHeaders = {},
-): CloudFrontResultResponse {
+/** The API's preflight answer, given here so that anonymous preflights never reach (and bill) the function. */
+function preflight(): CloudFrontResultResponse {
   return {
-    status,
-    statusDescription,
-    headers: {
-      'content-type': [{ key: 'Content-Type', value: 'application/json' }],
-      'cache-control': [{ key: 'Cache-Control', value: 'no-store' }],
-      // Like the API's own errors, so a browser on another origin can read why it was refused.
-      'access-control-allow-origin': [{ key: 'Access-Control-Allow-Origin', value: '*' }],
-      ...extra,
-    },
-    body: JSON.stringify({ error: { code, message } }),
+    status: '204',
+    statusDescription: 'No Content',
+    headers: toCloudFrontHeaders(preflightHeaders(API_METHODS)),
   };
 }
 
-function logRefusal(request: CloudFrontRequest, status: number, reason: string): void {
-  // Method and path only: never the token, the query string or the body.
-  console.log(
-    JSON.stringify({
-      level: 'warn',
-      msg: 'edge_refused',
-      status,
-      reason,
-      method: request.method,
-      uri: request.uri,
-    }),
-  );
+function refuse(request: CloudFrontRequest, reason: string): CloudFrontResultResponse {
+  logRefusal(request, 401, reason);
+  return errorResponse(401, 'Unauthorized', 'Unauthorized', 'Authentication required', {
+    'www-authenticate': [{ key: 'WWW-Authenticate', value: 'Bearer' }],
+  });
 }

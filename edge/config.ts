@@ -88,3 +88,6 @@ function isAcceptableJwksUrl(raw: string): boolean {
   if (url.protocol === 'https:') return true;
   return url.protocol === 'http:' && (url.hostname === '127.0.0.1' || url.hostname === 'localhost');
 }
+
+/** Lambda@Edge functions, the stack and its SSM parameters all live here (serverless.yml `provider.region`). */
+export const EDGE_STACK_REGION = 'us-east-1';

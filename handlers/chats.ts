@@ -2,7 +2,8 @@
 import { badRequest } from '../lib/errors.js';
 import { json, noContent, type RouteHandler } from '../lib/http/types.js';
 import * as store from '../lib/store/chats.js';
-import type { Message } from '../lib/types.js';
+import { effectiveMessage, listMessages, markInterrupted } from '../lib/store/messages.js';
+import type { Message, QueryRecord } from '../lib/types.js';
 
 const DEFAULT_LIMIT = 50;
 
@@ -37,20 +38,35 @@ export const listChats: RouteHandler = async (ctx) => {
   return json(200, page);
 };
 
+/** A query as the client saw it: the SQL, then its `rows` or `query_error` data. */
+const publicQuery = (q: QueryRecord) => {
+  const { seq: _rs, ...result } = q.result ?? { seq: 0 };
+  const { seq: _es, ...error } = q.error ?? { seq: 0 };
+  return { sql: q.sql, ...(q.result ? { result } : {}), ...(q.error ? { error } : {}) };
+};
+
 const publicMessage = (m: Message) => ({
   id: m.id,
+  chatId: m.chatId,
   role: m.role,
   content: m.content,
   createdAt: m.createdAt,
   status: m.status,
-  ...(m.queries !== undefined ? { queries: m.queries } : {}),
+  ...(m.queries?.length ? { queries: m.queries.map(publicQuery) } : {}),
   ...(m.error !== undefined ? { error: m.error } : {}),
 });
 
+/** The chat and its messages; a reply still streaming shows its partial content so far. */
 export const getChat: RouteHandler = async (ctx) => {
+  const uid = ctx.user.uid;
   const chatId = ctx.params.chat_id ?? '';
-  const chat = await store.getChat(ctx.user.uid, chatId);
-  const messages = await store.listMessages(ctx.user.uid, chatId);
+  const chat = await store.getChat(uid, chatId);
+  const now = Date.now();
+  const stored = await listMessages(uid, chatId);
+  const messages = stored.map((m) => effectiveMessage(m, now));
+  // A writer that died leaves `streaming` behind: the first read that notices stores what it means.
+  const dead = stored.filter((m, i) => m.status !== messages[i]!.status);
+  await Promise.all(dead.map((m) => markInterrupted(uid, chatId, m.id, now)));
   return json(200, { chat, messages: messages.map(publicMessage) });
 };
 

@@ -86,4 +86,10 @@ export const routes: Route[] = [
     auth: true,
     load: async () => (await import('./conversation.js')).postMessage,
   },
+  {
+    method: 'GET',
+    pattern: '/chats/{chat_id}/messages/{message_id}/events',
+    auth: true,
+    load: async () => (await import('./conversation.js')).messageEvents,
+  },
 ];

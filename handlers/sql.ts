@@ -8,6 +8,7 @@
 import * as z from 'zod/mini';
 import { config } from '../lib/config.js';
 import { parseBody, validate } from '../lib/http/body.js';
+import { text } from '../lib/http/validators.js';
 import { json, streamBody, type RouteContext, type RouteHandler } from '../lib/http/types.js';
 import { badRequest } from '../lib/errors.js';
 import { inspectSchema } from '../lib/postgres/inspect.js';
@@ -19,12 +20,11 @@ import {
   withQueryRows,
 } from '../lib/postgres/query.js';
 import { writeExport, writeJsonResult, type ExportFormat } from '../lib/postgres/result-stream.js';
+import { MAX_SQL_CHARS } from '../lib/postgres/sql-limits.js';
 import { getConnectionConfig } from '../lib/store/connectors.js';
 
-export const MAX_SQL_CHARS = 100_000;
-
 const queryBody = z.strictObject({
-  sql: z.string().check(z.trim(), z.minLength(1, 'must not be empty'), z.maxLength(MAX_SQL_CHARS)),
+  sql: text(MAX_SQL_CHARS),
   /** Rows: 1–10,000 in a JSON reply; up to CSV_MAX_ROWS in an export. */
   limit: z.optional(z.int().check(z.minimum(1))),
   maxBytes: z.optional(z.int().check(z.minimum(1), z.maximum(MAX_RESULT_BYTES_LIMIT))),

@@ -40,16 +40,38 @@ export interface Chat {
   updatedAt: string;
 }
 
-/** SQL the model ran while writing a reply, kept with the reply so a reloaded chat shows it. */
+/** A result's column as the client sees it. */
+export interface ResultColumn {
+  name: string;
+  type: string;
+}
+
+/** The rows a reply showed for one query: exactly the data of its `rows` event (bounded in rows and bytes). */
+export interface RowsResult {
+  columns: ResultColumn[];
+  rows: unknown[][];
+  rowCount: number;
+  truncated: boolean;
+  /** Which bound cut the result: `limit` rows, or SQL_MAX_RESULT_BYTES / SQL_MAX_ROW_BYTES. */
+  truncatedReason?: 'rows' | 'bytes';
+}
+
+/**
+ * SQL the model ran while writing a reply, kept with the reply so a reloaded or resumed chat shows exactly
+ * what the live stream showed. `seq` and `at` place it in the reply's event stream: the sequence number of
+ * its `query` event and the length of the reply's text when it was sent.
+ */
 export interface QueryRecord {
   sql: string;
-  rowCount?: number;
-  truncated?: boolean;
-  columns?: string[];
-  /** A few rows as a preview (arrays aligned with columns). */
-  preview?: unknown[][];
-  error?: { code?: string; message: string };
+  seq: number;
+  at: number;
+  /** The `rows` event, and its sequence number. */
+  result?: RowsResult & { seq: number };
+  /** The `query_error` event, and its sequence number. */
+  error?: { code: string; message: string; seq: number };
 }
+
+export type MessageStatus = 'streaming' | 'complete' | 'incomplete';
 
 export interface Message {
   id: string;
@@ -57,8 +79,16 @@ export interface Message {
   role: 'user' | 'assistant';
   content: string;
   createdAt: string;
-  /** 'incomplete' when the reply stream broke (model error, timeout) and only part of it exists. */
-  status: 'complete' | 'incomplete';
+  /**
+   * `streaming` while an invocation is still writing the reply (it checkpoints as it goes), `complete`, or
+   * `incomplete` when the reply broke (model error, timeout, the writer died) and only part of it exists.
+   */
+  status: MessageStatus;
   queries?: QueryRecord[];
   error?: { code: string; message: string };
+  /** Assistant replies: the id of the user message they answer. */
+  replyTo?: string;
+  /** Streaming replies: the last event sequence number checkpointed, and until when the writer holds it. */
+  lastSeq?: number;
+  leaseUntil?: number;
 }

@@ -1,6 +1,7 @@
 /**
- * `npm run build`: bundles the API function to dist/api/index.mjs (ESM, minified, code-split so each
- * route's heavy dependencies sit in chunks loaded on first use) and the Lambda@Edge authorizer to dist/edge.
+ * `npm run build [-- --stage <name>]`: bundles the API function to dist/api/index.mjs (ESM, minified,
+ * code-split so each route's heavy dependencies sit in chunks loaded on first use) and the two Lambda@Edge
+ * functions to dist/edge (for the stage, default env STAGE or dev: it names the proof key's parameter).
  * Prints the size of every output so growth is visible in review.
  */
 import { copyFileSync, readFileSync, rmSync } from 'node:fs';
@@ -46,6 +47,10 @@ export async function buildApi(
     splitting: true,
     format: 'esm',
     platform: 'node',
+    // ESM builds first: a CommonJS package behind a dynamic import() becomes a chunk whose only export is
+    // `default`, so `(await import('@aws-sdk/client-kms')).KMSClient` was undefined in the bundle (the
+    // runtime lane found it: jest's CommonJS transform hides it).
+    mainFields: ['module', 'main'],
     target: 'node22',
     minify: true,
     sourcemap: 'external',
@@ -77,18 +82,24 @@ function printOutputs(metafile: Metafile): void {
     process.stdout.write(`  ${(bytes / 1024).toFixed(1).padStart(8)} KB  ${file}\n`);
 }
 
-async function main(): Promise<void> {
+async function main(argv: string[]): Promise<void> {
+  const stageAt = argv.indexOf('--stage');
+  const stage = stageAt >= 0 ? argv[stageAt + 1] : process.env.STAGE || 'dev';
   process.stdout.write('dist/api (API function):\n');
   printOutputs(await buildApi());
   const { buildEdge } = await import('../../edge/build.js');
-  const edge = await buildEdge(resolve(root, 'dist/edge'));
+  const edge = await buildEdge(resolve(root, 'dist/edge'), { stage });
+  const kb = (n: number) => `${(n / 1024).toFixed(1)} KB`;
   process.stdout.write(
-    `dist/edge (viewer-request authorizer): ${(edge.bytes / 1024).toFixed(1)} KB, ${(edge.gzipBytes / 1024).toFixed(1)} KB gzipped${edge.configured ? '' : ' (not configured: refuses every request)'}\n`,
+    `dist/edge/viewer (viewer-request authorizer): ${kb(edge.viewer.bytes)}, ${kb(edge.viewer.gzipBytes)} gzipped` +
+      `${edge.configured ? '' : ' (not configured: refuses every request that needs a user)'}\n` +
+      `dist/edge/origin (origin-request: body hash, user proof): ${kb(edge.origin.bytes)}, ${kb(edge.origin.gzipBytes)} gzipped\n` +
+      `stage ${edge.stage}: MAX_BODY_BYTES ${edge.maxBodyBytes}, proof key ${edge.userProofKeyParam}\n`,
   );
 }
 
 if (process.argv[1] && resolve(process.argv[1]) === resolve(root, 'lib/build/build.ts')) {
-  main().catch((err) => {
+  main(process.argv.slice(2)).catch((err) => {
     process.stderr.write(`${err instanceof Error ? (err.stack ?? err.message) : err}\n`);
     process.exit(1);
   });

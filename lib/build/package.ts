@@ -1,7 +1,8 @@
 /**
  * `npm run package`: builds the bundles (`npm run build`), then runs `osls package` offline — dummy
- * credentials, us-east-1, no AWS account — which writes the CloudFormation template and the two zips to
- * `.serverless/`. Options: `--stage <name>` (or env STAGE, default dev), `--skip-build`.
+ * credentials, us-east-1, no AWS account — which writes the CloudFormation template and the three zips to
+ * `.serverless/`. Options: `--stage <name>` (or env STAGE, default dev), `--skip-build`,
+ * `--param name=value` (repeatable, as for `osls deploy`).
  */
 import { spawn } from 'node:child_process';
 import { existsSync } from 'node:fs';
@@ -15,11 +16,17 @@ export interface PackageOptions {
   stage?: string;
   /** Run `npm run build` first (default true). */
   build?: boolean;
+  /** serverless.yml params for this run (`--param="name=value"`). */
+  params?: Record<string, string>;
+  /** Where osls writes the template and zips (default `.serverless`). */
+  outDir?: string;
   /** Where child output goes; 'inherit' for the CLI, 'pipe' to keep test output quiet. */
   stdio?: 'inherit' | 'pipe';
 }
 
 export interface PackageResult {
+  /** Where osls wrote everything (template, zips, serverless-state.json). */
+  outDir: string;
   templatePath: string;
   /** Zip files written by osls, with their sizes in bytes. */
   artifacts: Record<string, number>;
@@ -54,30 +61,36 @@ export async function packageStack(options: PackageOptions = {}): Promise<Packag
   let log = '';
 
   if (options.build !== false) {
-    log += await run('npm', ['run', 'build'], { cwd: root, env: process.env, stdio });
+    log += await run('npm', ['run', 'build', '--', '--stage', stage], { cwd: root, env: process.env, stdio });
   }
   const apiEntry = ['index.mjs', 'index.js']
     .map((f) => join(root, 'dist', 'api', f))
     .find((f) => existsSync(f));
   if (!apiEntry) throw new Error('dist/api/index.mjs is missing: run `npm run build` first');
-  if (!existsSync(join(root, 'dist', 'edge', 'index.js'))) {
-    // The main build normally produces it; build it here so packaging never ships a stale/missing edge.
-    const edge = await buildEdge(join(root, 'dist', 'edge'), { root });
-    log += `built dist/edge (${edge.bytes} bytes)\n`;
+  const edgeInfo = join(root, 'dist', 'edge', 'build-info.json');
+  const built = existsSync(edgeInfo)
+    ? (JSON.parse(await readFile(edgeInfo, 'utf8')) as { stage?: string })
+    : {};
+  if (built.stage !== stage) {
+    // Missing, or built for another stage (whose proof-key parameter it names): build it for this one.
+    await buildEdge(join(root, 'dist', 'edge'), { root, stage });
+    log += `built dist/edge for stage ${stage}\n`;
   }
 
+  const outDir = resolve(root, options.outDir ?? '.serverless');
   const osls = join(root, 'node_modules', 'osls', 'bin', 'serverless.js');
-  log += await run(process.execPath, [osls, 'package', '--stage', stage], {
+  const params = Object.entries(options.params ?? {}).map(([name, value]) => `--param=${name}=${value}`);
+  log += await run(process.execPath, [osls, 'package', '--stage', stage, '--package', outDir, ...params], {
     cwd: root,
     env: offlineEnv(process.env),
     stdio,
   });
 
-  const outDir = join(root, '.serverless');
   const templatePath = join(outDir, 'cloudformation-template-update-stack.json');
   const template = JSON.parse(await readFile(templatePath, 'utf8')) as { Resources: Record<string, unknown> };
   const artifacts: Record<string, number> = {};
-  for (const name of ['api.zip', 'edge.zip']) artifacts[name] = (await stat(join(outDir, name))).size;
+  for (const name of ['api.zip', 'edge.zip', 'edgeOrigin.zip'])
+    artifacts[name] = (await stat(join(outDir, name))).size;
   if (stdio === 'inherit') {
     console.log(
       `Template: ${templatePath} (${Object.keys(template.Resources).length} resources); ` +
@@ -86,7 +99,7 @@ export async function packageStack(options: PackageOptions = {}): Promise<Packag
           .join(', '),
     );
   }
-  return { templatePath, artifacts, log };
+  return { outDir, templatePath, artifacts, log };
 }
 
 function run(
@@ -114,9 +127,12 @@ function run(
 function parseArgs(argv: string[]): PackageOptions {
   const options: PackageOptions = {};
   for (let i = 0; i < argv.length; i++) {
+    const param = /^--param=([A-Za-z0-9]+)=(.*)$/s.exec(argv[i]!);
     if (argv[i] === '--skip-build') options.build = false;
     else if (argv[i] === '--stage' && argv[i + 1]) options.stage = argv[++i];
-    else throw new Error(`unknown argument ${argv[i]} (use --stage <name>, --skip-build)`);
+    else if (param) options.params = { ...options.params, [param[1]!]: param[2]! };
+    else
+      throw new Error(`unknown argument ${argv[i]} (use --stage <name>, --skip-build, --param=name=value)`);
   }
   return options;
 }

@@ -85,6 +85,7 @@ export const SETTINGS = {
     'gemini-2.5-flash',
     'model id',
   ),
+  ssmEndpoint: optional('SSM_ENDPOINT', httpUrl, 'SSM endpoint override (tests)'),
   geminiBaseUrl: optional('GEMINI_BASE_URL', httpUrl, 'Gemini endpoint override (e.g. the scripted model)'),
   modelMaxOutputTokens: setting(
     'MODEL_MAX_OUTPUT_TOKENS',
@@ -94,7 +95,7 @@ export const SETTINGS = {
   ),
   modelMaxReplyChars: setting(
     'MODEL_MAX_REPLY_CHARS',
-    integer(100, 200_000),
+    integer(100, 50_000),
     24_000,
     'characters of one reply',
   ),
@@ -111,6 +112,13 @@ export const SETTINGS = {
     'first backoff for a 429/5xx before the first token (then 4×, jittered)',
   ),
 
+  replyLeaseMs: setting(
+    'REPLY_LEASE_MS',
+    integer(1_000, 300_000),
+    30_000,
+    'a streaming reply whose writer stops checkpointing for this long reads as interrupted (renewed every third of it)',
+  ),
+
   // ---- users' databases
   statementTimeoutMs: setting(
     'SQL_STATEMENT_TIMEOUT_MS',
@@ -122,7 +130,7 @@ export const SETTINGS = {
     'SQL_MAX_RESULT_BYTES',
     integer(1_024, 32 * 1024 * 1024),
     8 * 1024 * 1024,
-    "bytes of rows (their JSON) in one query reply or chat `rows` event; a request's `maxBytes` may go up to 32 MiB",
+    "bytes of rows (their JSON) one query reads for a reply or a chat's `run_sql`; a request's `maxBytes` may go up to 32 MiB",
   ),
   sqlMaxRowBytes: setting(
     'SQL_MAX_ROW_BYTES',
@@ -165,11 +173,22 @@ export const SETTINGS = {
     15_000,
     "SSE heartbeat comment interval (0 = off); must stay under CloudFront's 60 s read timeout",
   ),
+  originReadTimeoutMs: setting(
+    'ORIGIN_READ_TIMEOUT_MS',
+    integer(1_000, 180_000),
+    55_000,
+    "a JSON answer that cannot finish within this fails fast (CloudFront's origin read timeout, less a margin)",
+  ),
   maxBodyBytes: setting(
     'MAX_BODY_BYTES',
     integer(1_024, 6 * 1024 * 1024),
-    256 * 1024,
-    'largest request body',
+    1024 * 1024,
+    "largest request body; also baked into the edge at build time (it hashes bodies up to 1 MiB, larger ones need the client's own `x-amz-content-sha256`) and passed to the function by the template",
+  ),
+  userProofKeyParam: optional(
+    'USER_PROOF_KEY_PARAM',
+    matching(/^\/[A-Za-z0-9_.\-/]+$/, 'an SSM parameter name starting with "/"'),
+    "SSM SecureString holding the edge's HMAC key; when set, `x-user-*` headers count only with a valid `x-user-proof` (the cloud way)",
   ),
   logLevel: setting(
     'LOG_LEVEL',
@@ -208,6 +227,13 @@ export const SETTINGS = {
     integer(0, 10_000),
     25,
     "the scripted model's pause between words",
+    { scope: 'local' },
+  ),
+  shutdownGraceMs: setting(
+    'SHUTDOWN_GRACE_MS',
+    integer(0, 120_000),
+    10_000,
+    'at Ctrl-C, how long replies in flight may finish before they are stopped and stored as incomplete',
     { scope: 'local' },
   ),
   samplePgUrlRaw: optional(

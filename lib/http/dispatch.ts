@@ -12,6 +12,7 @@ import { preflightHeaders } from './cors.js';
 import { AppError } from '../errors.js';
 import { describeError } from './errors.js';
 import { normalizeEvent } from './normalize.js';
+import { dropUnprovenUser } from './proven-user.js';
 import { BodyResponse, SseResponse, sendJson } from './respond.js';
 import { endStream } from './stream-io.js';
 import type { Router } from './router.js';
@@ -28,7 +29,12 @@ export interface DispatchRoute {
 export interface InvocationContext {
   awsRequestId: string;
   getRemainingTimeInMillis(): number;
+  /** Only the local shim sets it: aborted when the server stops (see RouteContext.shutdown). */
+  shutdown?: AbortSignal;
 }
+
+/** Lambda's stand-in for `shutdown`: never aborted. */
+const NEVER = new AbortController().signal;
 
 /** A route's view of the request. A class, so the per-request object is cheap to build. */
 class Context implements RouteContext {
@@ -62,6 +68,10 @@ class Context implements RouteContext {
 
   get signal(): AbortSignal {
     return this.makeSignal();
+  }
+
+  get shutdown(): AbortSignal {
+    return this.invocation.shutdown ?? NEVER;
   }
 
   remainingMs(): number {
@@ -117,6 +127,7 @@ export async function dispatch(
     if (req.requestId !== context.awsRequestId) {
       requestLog = createLogger({ requestId: req.requestId, awsRequestId: context.awsRequestId });
     }
+    await dropUnprovenUser(req, requestLog);
     outcome = await route(req, responseStream, context, router, requestLog, signal);
   } catch (err) {
     outcome = await failBeforeBody(err, responseStream, req?.requestId ?? context.awsRequestId, requestLog);

@@ -7,6 +7,7 @@
  * A leading `/api` segment (CloudFront forwards `/api/*`) is trimmed afterwards, for every shape.
  */
 import { AppError } from '../errors.js';
+import { isValidUserId } from '../user-id.js';
 import type { ApiRequest } from './types.js';
 import type { User } from '../types.js';
 
@@ -58,7 +59,7 @@ function fromPayloadV2(event: Json, ctx: Json, fallbackRequestId: string): ApiRe
     cookies,
     body: decodeBody(event.body, event.isBase64Encoded),
     sourceIp: str(http.sourceIp),
-    user: userFromAuthorizer(ctx) ?? userFromHeaders(headers),
+    ...identify(ctx, headers),
   };
 }
 
@@ -92,7 +93,7 @@ function fromRestV1(event: Json, ctx: Json | undefined, fallbackRequestId: strin
     cookies,
     body: decodeBody(event.body, event.isBase64Encoded),
     sourceIp: identity ? str(identity.sourceIp) : undefined,
-    user: (ctx && userFromAuthorizer(ctx)) ?? userFromHeaders(headers),
+    ...identify(ctx, headers),
   };
 }
 
@@ -144,12 +145,19 @@ function ensureLeadingSlash(path: string): string {
   return path.startsWith('/') ? path : `/${path}`;
 }
 
-// User ids become part of DynamoDB keys (`USER#<uid>#...`): a `#` or control character could forge
-// another key, so anything outside this set is treated as no user at all.
-const UID = /^[A-Za-z0-9_.:@|+=-]{1,128}$/;
+/** The user, and where it came from (header users may need the edge's proof: lib/http/proven-user.ts). */
+function identify(
+  ctx: Json | undefined,
+  headers: Record<string, string>,
+): Pick<ApiRequest, 'user' | 'userSource'> {
+  const fromAuthorizer = ctx && userFromAuthorizer(ctx);
+  if (fromAuthorizer) return { user: fromAuthorizer, userSource: 'authorizer' };
+  const fromHeaders = userFromHeaders(headers);
+  return fromHeaders ? { user: fromHeaders, userSource: 'headers' } : { user: undefined };
+}
 
 function toUser(uid: unknown, email: unknown): User | undefined {
-  if (typeof uid !== 'string' || !UID.test(uid)) return undefined;
+  if (!isValidUserId(uid)) return undefined;
   const e = typeof email === 'string' && email.length <= 320 && !/[\r\n]/.test(email) ? email : undefined;
   return e ? { uid, email: e } : { uid };
 }

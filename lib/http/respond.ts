@@ -7,7 +7,7 @@
  */
 import type { Writable } from 'node:stream';
 import { corsHeaders } from './cors.js';
-import { formatComment, formatJsonEvent } from './sse.js';
+import { formatComment, formatEvent, formatJsonEvent } from './sse.js';
 import { endStream, isWritable, writeChunk } from './stream-io.js';
 import type { SseStream } from './sse-stream.js';
 import type { BodyWriter } from './types.js';
@@ -132,6 +132,10 @@ export class SseResponse implements SseStream {
 
   comment(text: string): Promise<void> {
     return this.write(formatComment(text));
+  }
+
+  retry(ms: number): Promise<void> {
+    return this.write(formatEvent({ retry: ms }));
   }
 
   async close(): Promise<void> {

@@ -18,6 +18,8 @@ export interface ApiRequest {
   sourceIp: string | undefined;
   /** The authenticated user, when the event or the headers name one. */
   user: User | undefined;
+  /** Where `user` came from: an API Gateway authorizer's context, or the `x-user-*` headers. */
+  userSource?: 'authorizer' | 'headers';
 }
 
 /** What a route handler receives. */
@@ -28,6 +30,11 @@ export interface RouteContext extends ApiRequest {
   signal: AbortSignal;
   /** Milliseconds left before the function is stopped. */
   remainingMs: () => number;
+  /**
+   * Aborted, with an AppError `Shutdown` as its reason, when the local server is stopping and work still
+   * running must end now (after its grace period). Lambda has no such signal; it never aborts there.
+   */
+  shutdown: AbortSignal;
   log: Logger;
 }
 

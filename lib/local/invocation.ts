@@ -2,11 +2,15 @@
  * Runs one invocation of a streaming handler the way the Lambda runtime does, with the front end's
  * decoding on the output: the caller gets the status and headers once the prelude arrives, then each body
  * chunk the moment the handler writes it. Used by the node:http shim and by `npm run invoke`.
+ * As in aws-lambda-ric's streaming invoke processor: any function may be the handler, but it must return a
+ * promise (or thenable), or the invocation fails with "Streaming does not support non-async handlers.";
+ * a failure once the stream has ended leaves the complete response as it is, and is only logged.
  */
 import { randomUUID } from 'node:crypto';
 import type { Context, StreamifyHandler } from 'aws-lambda';
+import { createLogger } from '../log.js';
 import { BadPrelude, PreludeDecoder, type ResponseHead } from './front-end.js';
-import { createResponseStream, type LocalResponseStream } from './lambda-runtime.js';
+import { createResponseStream, highWaterMarkOf, type LocalResponseStream } from './lambda-runtime.js';
 
 export interface InvocationHooks {
   onHead(head: ResponseHead): void;
@@ -22,6 +26,8 @@ export interface InvocationOptions {
   requestId?: string;
   functionName?: string;
   memoryMb?: number;
+  /** Handed to the handler as `context.shutdown` (local only): aborted when the server stops. */
+  shutdown?: AbortSignal;
 }
 
 export interface Invocation {
@@ -49,22 +55,26 @@ export function invokeStreaming(
     hooks.onFailure(reason, decoder.headSent);
   };
 
-  stream = createResponseStream((chunk, done) => {
-    if (failed) return done();
-    let out: ReturnType<PreludeDecoder['push']>;
-    try {
-      out = decoder.push(chunk);
-    } catch (err) {
-      fail(err instanceof Error ? err.message : String(err));
-      return done();
-    }
-    if (out.head) hooks.onHead(out.head);
-    if (out.body) hooks.onBody(out.body, done);
-    else done();
-  });
+  stream = createResponseStream(
+    (chunk, done) => {
+      if (failed) return done();
+      let out: ReturnType<PreludeDecoder['push']>;
+      try {
+        out = decoder.push(chunk);
+      } catch (err) {
+        fail(err instanceof Error ? err.message : String(err));
+        return done();
+      }
+      if (out.head) hooks.onHead(out.head);
+      if (out.body) hooks.onBody(out.body, done);
+      else done();
+    },
+    { highWaterMark: highWaterMarkOf(handler) },
+  );
 
   const functionName = options.functionName ?? 'semaia-api-local';
-  const context: Context = {
+  const context: Context & { shutdown?: AbortSignal } = {
+    ...(options.shutdown ? { shutdown: options.shutdown } : {}),
     callbackWaitsForEmptyEventLoop: false,
     functionName,
     functionVersion: '$LATEST',
@@ -84,16 +94,26 @@ export function invokeStreaming(
     stream.once('close', resolve);
   });
 
+  const runHandler = async (): Promise<void> => {
+    try {
+      const result = handler(event, stream as unknown as awslambda.HttpResponseStream, context) as unknown;
+      if (!isThenable(result)) throw new Error('Streaming does not support non-async handlers.');
+      await result;
+    } catch (err) {
+      // The runtime's error trailers come after the stream's last chunk: the front end never sees them.
+      if (!stream.writableEnded) throw err;
+      createLogger({ awsRequestId: requestId }).error('Invoke Error', err);
+    }
+  };
+
   const done = (async () => {
     let timer: NodeJS.Timeout | undefined;
     const timeout = new Promise<'timeout'>((resolve) => {
       timer = setTimeout(() => resolve('timeout'), options.timeoutMs);
     });
     try {
-      const result = handler(event, stream as unknown as awslambda.HttpResponseStream, context) as unknown;
-      if (!(result instanceof Promise)) throw new Error('Streaming does not support non-async handlers.');
       // Like the runtime: after the handler resolves, wait for the stream to end (until the timeout).
-      const outcome = await Promise.race([result.then(() => finished), timeout]);
+      const outcome = await Promise.race([runHandler().then(() => finished), timeout]);
       if (outcome === 'timeout') {
         fail(`Task timed out after ${(options.timeoutMs / 1000).toFixed(2)} seconds`);
         return;
@@ -125,4 +145,11 @@ export function invokeStreaming(
   })();
 
   return { stream, done };
+}
+
+/** The runtime's own test (isPromise in its streaming invoke processor): an object with a `then` method. */
+function isThenable(value: unknown): value is PromiseLike<unknown> {
+  return (
+    typeof value === 'object' && value !== null && typeof (value as { then?: unknown }).then === 'function'
+  );
 }

@@ -1,26 +1,51 @@
 /**
- * `npm run invoke -- <event.json>`: runs the handler once on a fake event, in-process, exactly as the
- * Lambda runtime would, and prints the status, the headers, then the body as it streams.
- *   --sample    also start the sample PostgreSQL (for inspect/query events)
- * Uses the same embedded DynamoDB data as `npm start` (DATA_DIR).
+ * `npm run invoke -- <event.json> [--sample] [--scripted-model]`: runs the handler once on a fake event,
+ * in-process, exactly as the Lambda runtime would, and prints the status, the headers, then the body as it
+ * streams.
+ *   --sample          also start the sample PostgreSQL (for inspect/query events)
+ *   --scripted-model  answer chats with the scripted model (no Gemini key needed)
+ * Uses the same embedded DynamoDB data as `npm start` (DATA_DIR), or a running npm start's services.
  */
 import { readFileSync } from 'node:fs';
+import { checkConfig, config, ConfigError } from '../config.js';
 import { installLambdaGlobals } from './lambda-runtime.js';
 import { invokeStreaming } from './invocation.js';
+import { startScriptedModelIfAsked } from './scripted-model.js';
 import { startLocalServices } from './services.js';
 
-async function main(): Promise<void> {
-  const file = process.argv.slice(2).find((a) => !a.startsWith('--'));
-  if (!file) {
-    process.stderr.write('usage: npm run invoke -- tests/events/<event>.json [--sample]\n');
-    process.exit(2);
+const USAGE = 'usage: npm run invoke -- tests/events/<event>.json [--sample] [--scripted-model]';
+
+class UsageError extends Error {}
+
+function readEvent(file: string | undefined): unknown {
+  if (!file) throw new UsageError(USAGE);
+  let text: string;
+  try {
+    text = readFileSync(file, 'utf8');
+  } catch (err) {
+    const code = (err as NodeJS.ErrnoException).code;
+    throw new UsageError(
+      code === 'ENOENT'
+        ? `no event file at ${file} (the examples are in tests/events/)\n${USAGE}`
+        : `cannot read ${file}: ${code ?? String(err)}`,
+    );
   }
-  const event = JSON.parse(readFileSync(file, 'utf8')) as unknown;
+  try {
+    return JSON.parse(text) as unknown;
+  } catch {
+    throw new UsageError(`${file} is not JSON: an event is one JSON object, like those in tests/events/`);
+  }
+}
+
+async function main(): Promise<void> {
+  const event = readEvent(process.argv.slice(2).find((a) => !a.startsWith('--')));
+  checkConfig();
   installLambdaGlobals();
   // Local runs may use Node 20; deployments use nodejs22.x, so the SDK's Node-version notice is noise here.
   process.env.AWS_SDK_JS_NODE_VERSION_SUPPORT_WARNING_DISABLED ??= 'true';
   process.env.LOG_LEVEL ??= 'silent';
   const services = await startLocalServices({ sample: process.argv.includes('--sample') });
+  const model = await startScriptedModelIfAsked(process.argv);
   const { handler } = await import('../../handlers/api.js');
 
   const out = process.stdout;
@@ -28,7 +53,7 @@ async function main(): Promise<void> {
   const invocation = invokeStreaming(
     handler,
     event,
-    { timeoutMs: Number(process.env.LAMBDA_TIMEOUT_MS) || 900_000 },
+    { timeoutMs: config.lambdaTimeoutMs },
     {
       onHead(head) {
         out.write(`status: ${head.statusCode}\n`);
@@ -49,11 +74,15 @@ async function main(): Promise<void> {
     },
   );
   await invocation.done;
+  await model?.close();
   await services.stop();
   process.exit(failed ? 1 : 0);
 }
 
 main().catch((err) => {
-  process.stderr.write(`${err instanceof Error ? (err.stack ?? err.message) : err}\n`);
-  process.exit(1);
+  const friendly = err instanceof UsageError || err instanceof ConfigError;
+  process.stderr.write(
+    `${friendly ? err.message : err instanceof Error ? (err.stack ?? err.message) : err}\n`,
+  );
+  process.exit(friendly ? 2 : 1);
 });

@@ -1,8 +1,9 @@
 /**
  * A faithful stand-in for the parts of the Lambda Node.js runtime that response streaming uses
  * (aws-lambda-nodejs-runtime-interface-client: HttpResponseStream.js, ResponseStream.js, the streaming
- * invoke processor), so code that works under the local shim works in Lambda. Reproduced rules:
- *   - streamifyResponse only tags the handler; a non-async handler is rejected;
+ * invoke processor), so code that works under the local shim works in Lambda. Reproduced rules, each
+ * checked against the real client (aws-lambda-ric 4.0.2) by the runtime lane (tests/local/streaming-rules.ts):
+ *   - streamifyResponse only tags the handler, whatever kind of function it is;
  *   - HttpResponseStream.from() sets the content type, which throws "Cannot set content-type, too late"
  *     after a write, and arranges for the JSON prelude + 8 NUL bytes to go out just before the first write();
  *   - end(chunk) bypasses that hook (so end('x') without a write sends a body with no prelude);
@@ -13,6 +14,7 @@ import { Writable } from 'node:stream';
 import type { StreamifyHandler } from 'aws-lambda';
 
 export const STREAMING_SYMBOL = Symbol.for('aws.lambda.runtime.handler.streaming');
+const HIGH_WATER_MARK_SYMBOL = Symbol.for('aws.lambda.runtime.handler.streaming.highWaterMark');
 export const PRELUDE_CONTENT_TYPE = 'application/vnd.awslambda.http-integration-response';
 export const DEFAULT_CONTENT_TYPE = 'application/octet-stream';
 
@@ -76,13 +78,18 @@ export function createResponseStream(
 
 const DELIMITER = new Uint8Array(8);
 
+/** The stream buffer size a handler asked for with `streamifyResponse(handler, {highWaterMark})`. */
+export function highWaterMarkOf(handler: unknown): number | undefined {
+  const value = (handler as Record<symbol, unknown>)[HIGH_WATER_MARK_SYMBOL];
+  return typeof value === 'number' ? value : undefined;
+}
+
 /** The `awslambda` global as the runtime defines it (only the streaming members). */
 export const awslambdaGlobal = {
-  streamifyResponse<E, R>(handler: StreamifyHandler<E, R>, _options?: { highWaterMark?: number }) {
-    if (handler.constructor?.name !== 'AsyncFunction') {
-      throw new Error('Streaming does not support non-async handlers.');
-    }
-    (handler as unknown as Record<symbol, string>)[STREAMING_SYMBOL] = 'response';
+  streamifyResponse<E, R>(handler: StreamifyHandler<E, R>, options?: { highWaterMark?: number }) {
+    const tags = handler as unknown as Record<symbol, unknown>;
+    tags[STREAMING_SYMBOL] = 'response';
+    if (typeof options?.highWaterMark === 'number') tags[HIGH_WATER_MARK_SYMBOL] = options.highWaterMark;
     return handler;
   },
   HttpResponseStream: {

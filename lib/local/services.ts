@@ -20,7 +20,16 @@ export interface LocalServiceOptions {
   sample: boolean;
   /** Keep DynamoDB data in memory instead of under DATA_DIR. */
   inMemory?: boolean;
+  /**
+   * Refuse to start when another live process serves this DATA_DIR (npm start), instead of sharing its
+   * services (npm run invoke shares them: a second server on the same data would lose it when the first stops).
+   */
+  exclusive?: boolean;
   log?: (message: string) => void;
+}
+
+export class DataDirInUse extends Error {
+  override name = 'DataDirInUse';
 }
 
 interface Published {
@@ -51,6 +60,11 @@ export async function startLocalServices(options: LocalServiceOptions): Promise<
   const stops: Array<() => Promise<void>> = [];
 
   const running = options.inMemory || config.dynamoEndpoint ? undefined : runningServices();
+  if (running && options.exclusive) {
+    throw new DataDirInUse(
+      `another Semaia process (pid ${running.pid}) already serves DATA_DIR ${config.dataDir}: stop it first, or start this one with its own DATA_DIR`,
+    );
+  }
   if (running) {
     process.env.DYNAMODB_ENDPOINT = running.dynamoEndpoint;
     if (running.samplePgUrl && !config.samplePgUrl) process.env.SEMAIA_SAMPLE_PG_URL = running.samplePgUrl;

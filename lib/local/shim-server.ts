@@ -18,14 +18,45 @@ export interface ShimOptions {
   /** The Function URL front end refuses larger request payloads. */
   maxRequestBytes?: number;
   onLog?: (line: Record<string, unknown>) => void;
+  /** Passed to every invocation as `context.shutdown` (see lib/http/types.ts RouteContext.shutdown). */
+  shutdown?: AbortSignal;
+}
+
+export interface ShimServer extends Server {
+  /** Invocations still running. */
+  readonly inFlight: number;
+  /** Resolves true once no invocation runs, or false after `timeoutMs`. */
+  whenIdle(timeoutMs: number): Promise<boolean>;
 }
 
 const FUNCTION_URL_MAX_REQUEST = 6 * 1024 * 1024;
 
-export function createShimServer(options: ShimOptions): Server {
-  const server = createServer((req, res) => void handleRequest(req, res, options));
+export function createShimServer(options: ShimOptions): ShimServer {
+  const running = new Set<Promise<void>>();
+  const server = createServer((req, res) => {
+    const done = handleRequest(req, res, options);
+    running.add(done);
+    void done.finally(() => running.delete(done));
+  });
   server.on('connection', (socket) => socket.setNoDelay(true));
-  return server;
+  // defineProperty, not Object.assign: assign would copy the getter's value once.
+  Object.defineProperty(server, 'inFlight', { get: () => running.size });
+  return Object.assign(server as Server & { readonly inFlight: number }, {
+    async whenIdle(timeoutMs: number) {
+      const until = Date.now() + timeoutMs;
+      while (running.size > 0) {
+        const left = until - Date.now();
+        if (left <= 0) return false;
+        let timer: NodeJS.Timeout | undefined;
+        await Promise.race([
+          Promise.allSettled([...running]),
+          new Promise((resolve) => (timer = setTimeout(resolve, left))),
+        ]);
+        clearTimeout(timer);
+      }
+      return true;
+    },
+  });
 }
 
 async function readBody(req: IncomingMessage, limit: number): Promise<Buffer | 'too-large'> {
@@ -67,7 +98,11 @@ async function handleRequest(req: IncomingMessage, res: ServerResponse, options:
   const invocation = invokeStreaming(
     options.handler,
     event,
-    { timeoutMs: options.timeoutMs ?? 900_000, requestId: event.requestContext.requestId },
+    {
+      timeoutMs: options.timeoutMs ?? 900_000,
+      requestId: event.requestContext.requestId,
+      ...(options.shutdown ? { shutdown: options.shutdown } : {}),
+    },
     {
       onHead(head) {
         if (res.destroyed) return;

@@ -7,7 +7,6 @@
 import type { Content, FunctionCall, FunctionDeclaration, Part } from '@google/genai';
 import { AppError } from '../errors.js';
 import type { Logger } from '../log.js';
-import type { QueryRecord } from '../types.js';
 import type { ModelClient } from './client.js';
 import { streamTurn } from './stream.js';
 
@@ -15,10 +14,8 @@ import { streamTurn } from './stream.js';
 export type Emit = (event: string, data: unknown) => Promise<void>;
 
 export interface ToolOutcome {
-  /** What the model receives as the function response. */
+  /** What the model receives as the function response (what the client sees goes out through `emit`). */
   response: Record<string, unknown>;
-  /** SQL that was run, kept with the stored reply. */
-  query?: QueryRecord;
 }
 
 export interface ToolExecutor {
@@ -36,6 +33,8 @@ export interface AgentOptions {
   emit: Emit;
   /** Epoch milliseconds when generation must have stopped. */
   deadlineAt: number;
+  /** Stops the reply early; its reason (an AppError, e.g. Shutdown) becomes the reply's error. */
+  stop?: AbortSignal;
   maxToolCalls?: number;
   maxOutputTokens?: number;
   maxChars?: number;
@@ -44,11 +43,11 @@ export interface AgentOptions {
 
 export interface AgentResult {
   text: string;
-  queries: QueryRecord[];
   status: 'complete' | 'incomplete';
   error?: { code: string; message: string };
   /** Model calls made (turns, retries excluded). */
   turns: number;
+  toolCalls: number;
 }
 
 export const DEFAULT_MAX_TOOL_CALLS = 5;
@@ -58,28 +57,31 @@ const LIMIT_NOTE = 'Tool call limit reached: answer now with what you have, with
 export async function runAgent(opts: AgentOptions): Promise<AgentResult> {
   const maxToolCalls = opts.maxToolCalls ?? DEFAULT_MAX_TOOL_CALLS;
   const contents = [...opts.contents];
-  const queries: QueryRecord[] = [];
   let text = '';
   let toolCalls = 0;
   let turns = 0;
 
   const deadline = new AbortController();
-  const timeout = new AppError('Timeout', 'The reply ran out of time and was stopped');
-  const timer = setTimeout(() => deadline.abort(timeout), Math.max(0, opts.deadlineAt - Date.now()));
-  const signal = deadline.signal;
+  const timer = setTimeout(
+    () => deadline.abort(new AppError('Timeout', 'The reply ran out of time and was stopped')),
+    Math.max(0, opts.deadlineAt - Date.now()),
+  );
+  const signal = opts.stop ? AbortSignal.any([deadline.signal, opts.stop]) : deadline.signal;
+  const stopped = (): AppError =>
+    signal.reason instanceof AppError ? signal.reason : new AppError('Timeout', 'The reply was stopped');
 
   const end = (status: AgentResult['status'], error?: AppError): AgentResult => ({
     text,
-    queries,
     status,
     ...(error ? { error: { code: error.code, message: error.message } } : {}),
     turns,
+    toolCalls,
   });
 
   try {
     // A model that keeps calling tools after it was told not to must still end.
     while (turns < maxToolCalls + 2) {
-      if (signal.aborted) return end('incomplete', timeout);
+      if (signal.aborted) return end('incomplete', stopped());
       const toolsAllowed = opts.tools !== undefined && toolCalls < maxToolCalls;
       let separated = text.length === 0 || /\s$/.test(text);
       turns++;
@@ -125,7 +127,7 @@ export async function runAgent(opts: AgentOptions): Promise<AgentResult> {
               : `The model stopped the reply early (${reason})`;
           return end('incomplete', new AppError('LlmError', message, { finishReason: reason }));
         }
-        if (text.trim() === '' && queries.length === 0) {
+        if (text.trim() === '' && toolCalls === 0) {
           return end('incomplete', new AppError('LlmError', 'The model returned an empty reply'));
         }
         return end('complete');
@@ -141,15 +143,13 @@ export async function runAgent(opts: AgentOptions): Promise<AgentResult> {
         } else {
           toolCalls++;
           try {
-            const outcome = await opts.tools.run(call, { signal, emit: opts.emit });
-            response = outcome.response;
-            if (outcome.query) queries.push(outcome.query);
+            response = (await opts.tools.run(call, { signal, emit: opts.emit })).response;
           } catch (err) {
             opts.log?.error('tool failed', err, { tool: call.name });
             response = { error: err instanceof AppError ? err.message : 'The tool failed' };
           }
         }
-        if (signal.aborted) return end('incomplete', timeout);
+        if (signal.aborted) return end('incomplete', stopped());
         if (toolCalls >= maxToolCalls && !('error' in response)) response = { ...response, note: LIMIT_NOTE };
         responses.push({
           functionResponse: { ...(call.id ? { id: call.id } : {}), name: call.name ?? 'unknown', response },

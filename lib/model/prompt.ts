@@ -49,9 +49,12 @@ export function explainUserPrompt(sql: string, plan: unknown, budgetChars = 20_0
 function queriesNote(queries: QueryRecord[] | undefined): string {
   if (!queries?.length) return '';
   const lines = queries.map((q) => {
+    const r = q.result;
     const outcome = q.error
       ? `failed: ${q.error.message}`
-      : `${q.rowCount ?? 0} row(s)${q.truncated ? ', truncated' : ''}${q.columns?.length ? `; columns ${q.columns.join(', ')}` : ''}`;
+      : r
+        ? `${r.rowCount} row(s)${r.truncated ? ', truncated' : ''}${r.columns.length ? `; columns ${r.columns.map((c) => c.name).join(', ')}` : ''}`
+        : 'no result';
     return `- ${q.sql.length > 500 ? q.sql.slice(0, 500) + '…' : q.sql} → ${outcome}`;
   });
   return `\n\n[SQL run for this answer:\n${lines.join('\n')}]`;

@@ -7,18 +7,20 @@ import type { FunctionCall, FunctionDeclaration } from '@google/genai';
 import { AppError } from '../errors.js';
 import { runReadOnlyQuery } from '../postgres/query.js';
 import { plainValue } from '../postgres/values.js';
-import type { ConnectionConfig, QueryRecord } from '../types.js';
+import type { ConnectionConfig, RowsResult } from '../types.js';
 import type { ToolExecutor, ToolOutcome } from './agent.js';
 
-/** Rows the model gets from one query (the client's `rows` event carries the same rows). */
+/** Rows one query returns to the model. */
 export const MODEL_ROW_LIMIT = 50;
-/** Bytes of rows (their JSON) sent back to the model from one query; later rows are dropped with a note. */
-const MODEL_ROWS_BUDGET = 12_000;
-/** Rows kept with the stored reply, and their byte budget (DynamoDB items stop at 400 KB). */
-const PREVIEW_ROWS = 10;
-const PREVIEW_BUDGET = 4_000;
+/**
+ * Bytes (JSON) of rows shown from one query: the model, the client's `rows` event and the stored reply all
+ * get the same rows, so a reloaded or resumed chat shows exactly what the live one did. With the reply's
+ * own caps (MODEL_MAX_REPLY_CHARS, MAX_MODEL_SQL_CHARS, 5 tool calls) a reply's item stays under
+ * DynamoDB's 400 KB (tests/store/messages.test.ts writes one at every cap).
+ */
+export const ROWS_SHOWN_BYTES = 12_000;
 /** Longest SQL the model may send. */
-const MAX_SQL_CHARS = 20_000;
+export const MAX_MODEL_SQL_CHARS = 8_000;
 
 export const RUN_SQL: FunctionDeclaration = {
   name: 'run_sql',
@@ -53,20 +55,33 @@ export interface DatabaseToolsOptions {
   rowLimit?: number;
 }
 
-/** Keeps leading rows while their JSON stays within `budget` bytes. */
-function rowsWithin(rows: unknown[][], max: number, budget: number): unknown[][] {
+const jsonBytes = (value: unknown) => Buffer.byteLength(JSON.stringify(value));
+
+/** A value cut to about `max` characters, so one huge cell cannot fill the budget alone. */
+const cutValue = (v: unknown, max: number) =>
+  typeof v === 'string' && v.length > max ? v.slice(0, max) + '…' : v;
+
+/**
+ * Leading rows while their JSON stays within `budget` bytes. When the first row alone is too large it is
+ * kept with its long values cut, so the model still sees its shape; if even that does not fit, no row is kept.
+ */
+export function rowsWithin(rows: unknown[][], max: number, budget: number): unknown[][] {
   const kept: unknown[][] = [];
   let used = 0;
   for (const row of rows.slice(0, max)) {
-    const size = Buffer.byteLength(JSON.stringify(row));
-    if (used + size > budget && kept.length > 0) break;
-    if (size > budget) {
-      // One huge row: keep it with long values cut, so the model still sees its shape.
-      kept.push(row.map((v) => (typeof v === 'string' && v.length > 500 ? v.slice(0, 500) + '…' : v)));
-      break;
+    const size = jsonBytes(row);
+    if (used + size <= budget) {
+      kept.push(row);
+      used += size;
+      continue;
     }
-    kept.push(row);
-    used += size;
+    if (kept.length === 0) {
+      const cut = row.map((v) =>
+        cutValue(v, Math.max(16, Math.floor(budget / (4 * Math.max(1, row.length))))),
+      );
+      if (jsonBytes(cut) <= budget) kept.push(cut);
+    }
+    break;
   }
   return kept;
 }
@@ -87,7 +102,7 @@ export function createDatabaseTools(opts: DatabaseToolsOptions): ToolExecutor {
   ): Promise<ToolOutcome> {
     const raw = call.args?.sql;
     const sql = typeof raw === 'string' ? raw.trim() : '';
-    if (!sql || sql.length > MAX_SQL_CHARS) {
+    if (!sql || sql.length > MAX_MODEL_SQL_CHARS) {
       const error = {
         code: 'IncorrectSignature',
         message: sql ? 'The SQL is too long' : 'run_sql needs a non-empty "sql" string',
@@ -97,49 +112,39 @@ export function createDatabaseTools(opts: DatabaseToolsOptions): ToolExecutor {
     await emit('query', { sql });
     try {
       // Never on a privileged role, whatever CONNECTOR_ALLOW_PRIVILEGED_ROLES says: the model reads text users planted.
-      // Bounded like a /query reply (SQL_MAX_RESULT_BYTES, SQL_MAX_ROW_BYTES). Events, the model and the stored
-      // preview take plain data: json values parsed.
       const result = await runReadOnlyQuery(opts.conn, sql, {
         limit: rowLimit,
         signal,
         allowPrivileged: false,
       });
-      const rows = result.rows.map((row) => row.map(plainValue));
-      const columns = result.columns.map((c) => c.name);
-      await emit('rows', {
+      // The model, the event and the stored reply take plain data (json values parsed).
+      const shown = rowsWithin(
+        result.rows.map((row) => row.map(plainValue)),
+        rowLimit,
+        ROWS_SHOWN_BYTES,
+      );
+      const rows: RowsResult = {
         columns: result.columns,
-        rows,
+        rows: shown,
         rowCount: result.rowCount,
         truncated: result.truncated,
-        truncatedReason: result.truncatedReason,
-      });
-      const forModel = rowsWithin(rows, rowLimit, MODEL_ROWS_BUDGET);
+        ...(result.truncatedReason ? { truncatedReason: result.truncatedReason } : {}),
+      };
+      await emit('rows', rows);
       return {
         response: {
-          columns: result.columns.map((c) => ({ name: c.name, type: c.type })),
-          rows: forModel,
-          rowCount: result.rowCount,
-          truncated: result.truncated,
-          truncatedReason: result.truncatedReason,
-          ...(forModel.length < rows.length
+          ...rows,
+          ...(shown.length < result.rows.length
             ? {
-                note: `Only the first ${forModel.length} rows are shown to save space; use aggregates or a smaller LIMIT.`,
+                note: `Only the first ${shown.length} of ${result.rowCount} rows are shown to save space; use aggregates or a smaller LIMIT.`,
               }
             : {}),
-        },
-        query: {
-          sql,
-          rowCount: result.rowCount,
-          truncated: result.truncated,
-          columns,
-          preview: rowsWithin(rows, PREVIEW_ROWS, PREVIEW_BUDGET),
         },
       };
     } catch (err) {
       const error = publicError(err);
       if (!signal.aborted) await emit('query_error', { sql, ...error });
-      const query: QueryRecord = { sql, error };
-      return { response: { error }, query };
+      return { response: { error } };
     }
   }
 

@@ -4,6 +4,7 @@
  * key is never in the template or the function's configuration.
  */
 import { config } from '../config.js';
+import { readParameter } from './ssm-parameter.js';
 
 let cached: Promise<string | undefined> | undefined;
 
@@ -12,17 +13,9 @@ export function getGeminiApiKey(): Promise<string | undefined> {
   if (fromEnv) return Promise.resolve(fromEnv);
   const param = config.geminiApiKeyParam;
   if (!param) return Promise.resolve(undefined);
-  cached ??= fetchParameter(param).catch((err) => {
+  cached ??= readParameter(param, { region: config.region, endpoint: config.ssmEndpoint }).catch((err) => {
     cached = undefined; // a transient SSM failure must not stick for the container's life
     throw err;
   });
   return cached;
-}
-
-async function fetchParameter(name: string): Promise<string | undefined> {
-  // Loaded on first use: only the model routes pay for the SSM client.
-  const { SSMClient, GetParameterCommand } = await import('@aws-sdk/client-ssm');
-  const client = new SSMClient({ region: config.region });
-  const out = await client.send(new GetParameterCommand({ Name: name, WithDecryption: true }));
-  return out.Parameter?.Value || undefined;
 }

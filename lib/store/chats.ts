@@ -15,20 +15,10 @@ import {
 import { config } from '../config.js';
 import { AppError, notFound } from '../errors.js';
 import { newId } from '../ids.js';
-import type { Chat, Message } from '../types.js';
+import type { Chat } from '../types.js';
 import { documentClient, isConditionFailed, queryPages } from './client.js';
 import { decodeCursor, encodeCursor } from './cursor.js';
-import {
-  CHAT_PREFIX,
-  chatSk,
-  connectorChatsPk,
-  isValidId,
-  MESSAGE_PREFIX,
-  messageSk,
-  messagesPk,
-  userPk,
-  withoutKeys,
-} from './keys.js';
+import { CHAT_PREFIX, chatSk, connectorChatsPk, isValidId, messagesPk, userPk } from './keys.js';
 import { GSI1 } from './table.js';
 
 const table = () => config.tableName;
@@ -38,10 +28,6 @@ export const MAX_CHAT_PAGE = 100;
 function toChat(item: Record<string, unknown>): Chat {
   const { id, connectorId, title, createdAt, updatedAt } = item as unknown as Chat;
   return { id, connectorId, title, createdAt, updatedAt };
-}
-
-function toMessage(item: Record<string, unknown>): Message {
-  return withoutKeys(item) as unknown as Message;
 }
 
 /** Creates a chat. The caller may pass an id it made with newId() (e.g. to announce it before storing). */
@@ -153,30 +139,6 @@ export async function touchChat(uid: string, chatId: string): Promise<void> {
     if (isConditionFailed(err)) throw notFound('Chat');
     throw err;
   }
-}
-
-/** Creates or overwrites a message (by id). Use ids from newId() so messages sort by time. */
-export async function putMessage(uid: string, message: Message): Promise<void> {
-  await documentClient().send(
-    new PutCommand({
-      TableName: table(),
-      Item: { PK: messagesPk(uid, message.chatId), SK: messageSk(message.id), ...message },
-    }),
-  );
-}
-
-/** Every message of the chat, oldest first (all pages). An unknown chat has none. */
-export async function listMessages(uid: string, chatId: string): Promise<Message[]> {
-  if (!isValidId(chatId)) return [];
-  const messages: Message[] = [];
-  for await (const items of queryPages({
-    TableName: table(),
-    KeyConditionExpression: 'PK = :pk AND begins_with(SK, :prefix)',
-    ExpressionAttributeValues: { ':pk': messagesPk(uid, chatId), ':prefix': MESSAGE_PREFIX },
-  })) {
-    for (const item of items) messages.push(toMessage(item));
-  }
-  return messages;
 }
 
 /**

@@ -108,11 +108,18 @@ export async function getConnector(uid: string, id: string): Promise<Connector> 
   return toConnector(await getItem(uid, id));
 }
 
-/** What is needed to connect, with the password decrypted. For the SQL and model routes only. */
-export async function getConnectionConfig(uid: string, id: string): Promise<ConnectionConfig> {
+/** A connector with what is needed to connect to it (password decrypted), from one read. */
+export interface ConnectorAccess {
+  connector: Connector;
+  conn: ConnectionConfig;
+}
+
+/** The connector and its connection, password decrypted. For the SQL and model routes only. */
+export async function getConnectorAccess(uid: string, id: string): Promise<ConnectorAccess> {
   if (id === SAMPLE_CONNECTOR_ID) {
-    const sample = sampleConnection();
-    if (sample) return sample;
+    const connector = sampleConnector();
+    const conn = sampleConnection();
+    if (connector && conn) return { connector, conn };
   }
   const item = await getItem(uid, id);
   const conn: ConnectionConfig = {
@@ -123,7 +130,12 @@ export async function getConnectionConfig(uid: string, id: string): Promise<Conn
     ssl: item.ssl,
   };
   if (item.password !== undefined) conn.password = await openSecret(item.password, { uid, connectorId: id });
-  return conn;
+  return { connector: toConnector(item), conn };
+}
+
+/** What is needed to connect, with the password decrypted. For the SQL and model routes only. */
+export async function getConnectionConfig(uid: string, id: string): Promise<ConnectionConfig> {
+  return (await getConnectorAccess(uid, id)).conn;
 }
 
 // ---- writes ----

@@ -1,11 +1,13 @@
 /**
- * Idempotency keys for create-style requests: the first request with a key runs, a retry with the same key
- * gets the first result back, a duplicate that arrives while the first still runs gets 409 Conflict.
+ * Idempotency keys for create-style requests (the route wrapper is lib/http/idempotent.ts): the first
+ * request with a key runs, a retry with the same key gets the first result back, a duplicate that arrives
+ * while the first still runs gets 409 Conflict.
  *   PK=USER#<uid>  SK=IDEMPOTENCY#<scope>#<key>  state pending|done, result, expiresAt (TTL, 24 h)
  * Conditional puts only (dynalite has no transactions). Expired items count as absent because DynamoDB's
  * TTL deletes lazily; a pending claim whose lease ran out (the process died) can be taken over.
  */
 import { DeleteCommand, GetCommand, PutCommand, UpdateCommand } from '@aws-sdk/lib-dynamodb';
+import { unmarshall, type NativeAttributeValue } from '@aws-sdk/util-dynamodb';
 import { config } from '../config.js';
 import { AppError } from '../errors.js';
 import { log } from '../log.js';
@@ -14,8 +16,6 @@ import { idempotencySk, userPk } from './keys.js';
 import { TTL_ATTRIBUTE } from './table.js';
 
 export const IDEMPOTENCY_TTL_SECONDS = 24 * 60 * 60;
-/** Longer than a Lambda invocation can run (15 min), so a live request never loses its claim. */
-export const DEFAULT_LEASE_MS = 15 * 60 * 1000;
 
 export type ClaimResult<T> = { state: 'new' } | { state: 'done'; result: T } | { state: 'pending' };
 
@@ -49,11 +49,12 @@ export async function claimIdempotencyKey<T = unknown>(
   uid: string,
   scope: string,
   key: string,
-  opts: { fingerprint?: string; leaseMs?: number } = {},
+  opts: { fingerprint?: string; leaseMs: number },
 ): Promise<ClaimResult<T>> {
   const Key = keyOf(uid, scope, key);
   for (let attempt = 0; attempt < 3; attempt++) {
     const nowMs = Date.now();
+    let existing: Record<string, unknown> | undefined;
     try {
       await documentClient().send(
         new PutCommand({
@@ -62,7 +63,7 @@ export async function claimIdempotencyKey<T = unknown>(
             ...Key,
             state: 'pending',
             fingerprint: opts.fingerprint,
-            leaseUntil: nowMs + (opts.leaseMs ?? DEFAULT_LEASE_MS),
+            leaseUntil: nowMs + opts.leaseMs,
             [TTL_ATTRIBUTE]: Math.floor(nowMs / 1000) + IDEMPOTENCY_TTL_SECONDS,
             createdAt: new Date(nowMs).toISOString(),
           },
@@ -74,16 +75,20 @@ export async function claimIdempotencyKey<T = unknown>(
             ':nowMs': nowMs,
             ':pending': 'pending',
           },
+          // DynamoDB returns the existing item with the failure: one round trip. (dynalite does not, so
+          // the Get below remains for it.)
+          ReturnValuesOnConditionCheckFailure: 'ALL_OLD',
         }),
       );
       return { state: 'new' };
     } catch (err) {
       if (!isConditionFailed(err)) throw err;
+      const old = (err as { Item?: Record<string, NativeAttributeValue> }).Item;
+      existing = old ? unmarshall(old as never) : undefined;
     }
-    const out = await documentClient().send(
-      new GetCommand({ TableName: table(), Key, ConsistentRead: true }),
-    );
-    const item = out.Item;
+    const item =
+      existing ??
+      (await documentClient().send(new GetCommand({ TableName: table(), Key, ConsistentRead: true }))).Item;
     if (!item) continue; // released between our put and get: try to claim again
     if (
       opts.fingerprint !== undefined &&
@@ -137,42 +142,4 @@ export async function releaseIdempotencyKey(uid: string, scope: string, key: str
   } catch (err) {
     if (!isConditionFailed(err)) throw err;
   }
-}
-
-/**
- * Runs `work` at most once per key: the common pattern for JSON routes. Without a key it just runs.
- * Returns the stored result on a retry; 409 while the first request is still running.
- */
-export async function withIdempotency<T>(
-  uid: string,
-  scope: string,
-  key: string | undefined,
-  fingerprint: string | undefined,
-  work: () => Promise<T>,
-): Promise<T> {
-  if (key === undefined) return work();
-  const claim = await claimIdempotencyKey<T>(
-    uid,
-    scope,
-    key,
-    fingerprint === undefined ? {} : { fingerprint },
-  );
-  if (claim.state === 'done') return claim.result;
-  if (claim.state === 'pending') {
-    throw new AppError(
-      'Conflict',
-      'A request with this Idempotency-Key is still being processed; retry later',
-    );
-  }
-  let result: T;
-  try {
-    result = await work();
-  } catch (err) {
-    await releaseIdempotencyKey(uid, scope, key).catch((e) =>
-      log.error('could not release idempotency key', e),
-    );
-    throw err;
-  }
-  await completeIdempotencyKey(uid, scope, key, result);
-  return result;
 }

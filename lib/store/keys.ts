@@ -3,6 +3,7 @@
  * ids are checked so that no value can smuggle a `#` into a key and reach another partition.
  */
 import { AppError } from '../errors.js';
+import { isValidUserId } from '../user-id.js';
 
 /** Ids the store accepts for connectors, chats and messages (newId() output, `sample`, caller-made ids). */
 const ID_PATTERN = /^[0-9A-Za-z_-]{1,64}$/;
@@ -11,10 +12,7 @@ export const isValidId = (id: unknown): id is string => typeof id === 'string' &
 
 function checkUid(uid: string): string {
   // A `#` in a user id could make one user's partition spell another's (USER#a#CHAT#b).
-  // eslint-disable-next-line no-control-regex -- rejecting control characters is the point
-  if (typeof uid !== 'string' || uid.length === 0 || uid.length > 128 || /[#\u0000-\u001f\u007f]/.test(uid)) {
-    throw new AppError('Unauthorized', 'Invalid user id');
-  }
+  if (!isValidUserId(uid)) throw new AppError('Unauthorized', 'Invalid user id');
   return uid;
 }
 

@@ -16,6 +16,7 @@ const PARTS: Record<string, Part> = {
   scale: async () => (await import('./scale.js')).scale(),
   sql: async () => (await import('./sql.js')).sql(),
   results: async () => (await import('./results.js')).results(),
+  resume: async () => (await import('./resume.js')).resume(),
 };
 
 async function main(): Promise<void> {

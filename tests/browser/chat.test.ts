@@ -63,6 +63,52 @@ async function stream(url, body) {
   }
   return out;
 }
+// A client that loses its POST stream mid-reply, then picks the reply up with a real EventSource.
+window.resumeChat = async (api, connectorId) => {
+  const res = await fetch(api + '/api/connectors/' + connectorId + '/chats', {
+    method: 'POST',
+    headers: { 'content-type': 'application/json', 'x-user-uid': 'browser-user' },
+    body: JSON.stringify({ message: 'Tell me about the items' }),
+  });
+  const reader = res.body.getReader();
+  const decoder = new TextDecoder();
+  let buffer = '', text = '', lastId = '', ids = null, tokens = 0;
+  while (tokens < 3) {
+    const { value, done } = await reader.read();
+    if (done) break;
+    buffer += decoder.decode(value, { stream: true });
+    let end;
+    while (tokens < 3 && (end = buffer.indexOf('\\n\\n')) >= 0) {
+      const block = buffer.slice(0, end);
+      buffer = buffer.slice(end + 2);
+      let event = '', data = '', id = '';
+      for (const line of block.split('\\n')) {
+        if (line.startsWith('event: ')) event = line.slice(7);
+        else if (line.startsWith('data: ')) data = line.slice(6);
+        else if (line.startsWith('id: ')) id = line.slice(4);
+      }
+      if (!event) continue;
+      lastId = id;
+      if (event === 'chat') ids = JSON.parse(data);
+      if (event === 'token') { text += JSON.parse(data).text; tokens++; }
+    }
+  }
+  await reader.cancel(); // the connection drops mid-reply
+  const live = text;
+  const url = api + '/api/chats/' + ids.chatId + '/messages/' + ids.assistantMessageId +
+    '/events?lastEventId=' + encodeURIComponent(lastId);
+  const resumed = await new Promise((resolve, reject) => {
+    const es = new EventSource(url);
+    const names = [];
+    let more = '';
+    es.addEventListener('token', (e) => { names.push('token'); more += JSON.parse(e.data).text; });
+    es.addEventListener('stored', () => names.push('stored'));
+    es.addEventListener('done', () => { names.push('done'); es.close(); resolve({ names, more }); });
+    es.addEventListener('error', (e) => { if (e.data) { es.close(); reject(new Error(e.data)); } });
+    setTimeout(() => { es.close(); reject(new Error('EventSource did not finish: ' + names.join(','))); }, 20000);
+  });
+  return { ids, live, resumed };
+};
 window.runChat = async (api, connectorId) => {
   const first = await stream(api + '/api/connectors/' + connectorId + '/chats', { message: 'How many items are there?' });
   const chatEvent = first.events.find((e) => e.event === 'chat');
@@ -176,5 +222,35 @@ describeBrowser('a chat in headless Chromium, cross-origin, streamed', () => {
       expect(stored.at).toBeGreaterThanOrEqual(tokens[tokens.length - 1].at);
     }
     expect(gemini.pending()).toBe(0);
+  }, 60_000);
+
+  it("a dropped POST stream is picked up by the browser's own EventSource, with no gap and no duplicate", async () => {
+    gemini.script({ chunks: [...CHUNKS, ...CHUNKS], delayMs: CHUNK_DELAY_MS });
+    const tab = await browser.newPage();
+    // EventSource cannot send headers: in the cloud the edge authorizer adds the user's headers to every
+    // request; here the browser's request is given them the same way on its way out.
+    await tab.route('**/events?*', (route) =>
+      route.continue({ headers: { ...route.request().headers(), 'x-user-uid': 'browser-user' } }),
+    );
+    await tab.goto(pageUrl);
+    const result = await tab.evaluate(
+      ([apiUrl, id]) =>
+        (globalThis as unknown as { resumeChat: (a: string, b: string) => Promise<any> }).resumeChat(
+          apiUrl!,
+          id!,
+        ),
+      [api.url, connectorId],
+    );
+    await tab.close();
+    expect(result.resumed.names.slice(-2)).toEqual(['stored', 'done']);
+    const chat = await api.request('GET', `/chats/${result.ids.chatId}`, { user: 'browser-user' });
+    const reply = chat.json.messages[1];
+    expect(reply.status).toBe('complete');
+    expect(reply.content).toBe([...CHUNKS, ...CHUNKS].join(''));
+    expect(result.live.length).toBeGreaterThan(0);
+    expect(result.live + result.resumed.more).toBe(reply.content);
+    expect(seen).toContain(
+      `GET /api/chats/${result.ids.chatId}/messages/${result.ids.assistantMessageId}/events`,
+    );
   }, 60_000);
 });

@@ -1,8 +1,8 @@
-import { createHash } from 'node:crypto';
 import type { CloudFrontRequest, CloudFrontResultResponse } from 'aws-lambda';
 import { exportSPKI, SignJWT, type JWTPayload } from 'jose';
 import { createViewerRequestHandler, type ViewerRequestHandler } from '../../edge/authorizer.js';
 import { resolveEdgeAuthConfig, type EdgeAuthConfig } from '../../edge/config.js';
+import { preflightHeaders } from '../../lib/http/cors.js';
 import {
   closedPortUrl,
   FIREBASE_ISSUER,
@@ -22,7 +22,6 @@ import {
 } from './helpers.js';
 
 const UNAUTHORIZED_BODY = '{"error":{"code":"Unauthorized","message":"Authentication required"}}';
-const EMPTY_SHA256 = 'e3b0c44298fc1c149afbf4c8996fb92427ae41e4649b934ca495991b7852b855';
 
 let key: TestKey;
 let otherKey: TestKey;
@@ -102,13 +101,61 @@ async function expectUnauthorized(
 
 const b64url = (value: unknown) => Buffer.from(JSON.stringify(value)).toString('base64url');
 
+describe('EventSource: the token in a cookie, on the events route only', () => {
+  const events = '/api/chats/01aaaaaaaaaaaaaaaaaaaaaaaa/messages/01bbbbbbbbbbbbbbbbbbbbbbbb/events';
+  const cookie = (value: string) => ({ cookie: [{ key: 'Cookie', value }] });
+
+  it('accepts the cookie on GET …/events, and keeps the token out of the request to the function', async () => {
+    const token = await signToken(key, firebaseClaims('user123'));
+    const request = await expectPassed({
+      uri: events,
+      headers: cookie(`theme=dark; semaia_id_token=${token}; a=b`),
+    });
+    expect(request.headers['x-user-uid']?.[0]?.value).toBe('user123');
+    expect(request.headers.cookie).toEqual([{ key: 'Cookie', value: 'theme=dark; a=b' }]);
+  });
+
+  it('refuses the cookie anywhere else, and for anything but GET', async () => {
+    const token = await signToken(key, firebaseClaims('user123'));
+    await expectUnauthorized(
+      { uri: '/api/chats', headers: cookie(`semaia_id_token=${token}`) },
+      handler,
+      /bearer/,
+    );
+    await expectUnauthorized(
+      {
+        uri: '/api/chats/01aaaaaaaaaaaaaaaaaaaaaaaa/messages',
+        method: 'POST',
+        headers: cookie(`semaia_id_token=${token}`),
+      },
+      handler,
+      /bearer/,
+    );
+    await expectUnauthorized(
+      { uri: events, method: 'DELETE', headers: cookie(`semaia_id_token=${token}`) },
+      handler,
+      /bearer/,
+    );
+  });
+
+  it('verifies a cookie token like a bearer token', async () => {
+    const forged = await signToken(otherKey, firebaseClaims('user123'));
+    await expectUnauthorized({ uri: events, headers: cookie(`semaia_id_token=${forged}`) });
+    await expectUnauthorized(
+      { uri: events, headers: cookie('semaia_id_token=not-a-jwt') },
+      handler,
+      /bearer/,
+    );
+  });
+});
+
 describe('valid tokens', () => {
-  it('passes the request with the user headers and the empty-body hash', async () => {
+  it("passes the request with the user headers (the body is the origin-request function's business)", async () => {
     const token = await signToken(key, firebaseClaims('user123'));
     const request = await expectPassed({ token });
     expect(request.headers['x-user-uid']).toEqual([{ key: 'X-User-Uid', value: 'user123' }]);
     expect(request.headers['x-user-email']).toEqual([{ key: 'X-User-Email', value: 'ada@example.com' }]);
-    expect(request.headers['x-amz-content-sha256']?.[0]?.value).toBe(EMPTY_SHA256);
+    expect(request.headers['x-amz-content-sha256']).toBeUndefined();
     // The streaming origin must never be asked to compress.
     expect(request.headers['accept-encoding']).toBeUndefined();
     expect(request.uri).toBe('/api/chats');
@@ -156,13 +203,12 @@ describe('spoofed identity headers', () => {
     expect(userHeaderNames(request.headers)).toEqual([]);
   });
 
-  it('are removed from preflights, which pass without a token', async () => {
-    const request = await expectPassed({ method: 'OPTIONS', headers: structuredClone(SPOOFED_HEADERS) });
+  it('are removed from the health check, which passes without a token', async () => {
+    const request = await expectPassed({ uri: '/api/health', headers: structuredClone(SPOOFED_HEADERS) });
     expect(userHeaderNames(request.headers)).toEqual([]);
-    expect(request.headers['x-amz-content-sha256']?.[0]?.value).toBe(EMPTY_SHA256);
   });
 
-  it('are removed by an unconfigured authorizer, which refuses everything', async () => {
+  it('are removed by an unconfigured authorizer, which refuses every request that needs a user', async () => {
     const unconfigured = createViewerRequestHandler(null);
     const token = await signToken(key, firebaseClaims());
     const request = await expectUnauthorized(
@@ -170,7 +216,39 @@ describe('spoofed identity headers', () => {
       unconfigured,
     );
     expect(userHeaderNames(request.headers)).toEqual([]);
-    await expectUnauthorized({ method: 'OPTIONS' }, unconfigured);
+    // A smoke deploy (`--allow-closed-edge`) still answers uptime probes and preflights.
+    await expectPassed({ uri: '/api/health' }, unconfigured);
+    const { result } = await invoke({ method: 'OPTIONS' }, unconfigured);
+    expect(result).toMatchObject({ status: '204' });
+  });
+});
+
+describe('requests answered without a token', () => {
+  it("answers CORS preflights at the edge with the API's preflight headers (they never reach Lambda)", async () => {
+    const { result } = await invoke({
+      method: 'OPTIONS',
+      uri: '/api/connectors/abc/query',
+      headers: {
+        origin: [{ key: 'Origin', value: 'https://app.example.com' }],
+        'access-control-request-method': [{ key: 'Access-Control-Request-Method', value: 'POST' }],
+      },
+    });
+    expect(isResponse(result)).toBe(true);
+    const response = result as CloudFrontResultResponse;
+    expect(response.status).toBe('204');
+    expect(response.body).toBeUndefined();
+    const flat = Object.fromEntries(Object.entries(response.headers!).map(([k, v]) => [k, v[0]!.value]));
+    expect(flat).toEqual(preflightHeaders(['GET', 'POST', 'PUT', 'DELETE']));
+  });
+
+  it('passes GET /api/health, and nothing else, without a token', async () => {
+    const passed = await expectPassed({ uri: '/api/health' });
+    expect(passed.headers['accept-encoding']).toBeUndefined();
+    await expectUnauthorized({ method: 'POST', uri: '/api/health' });
+    await expectUnauthorized({ method: 'HEAD', uri: '/api/health' });
+    for (const uri of ['/api/healthz', '/api/health/x', '/api/Health', '/health', '/api/health/']) {
+      await expectUnauthorized({ uri });
+    }
   });
 });
 
@@ -297,37 +375,6 @@ describe('refused tokens', () => {
     expect(entry).toMatchObject({ msg: 'edge_refused', status: 401, method: 'GET', uri: '/api/chats' });
     expect(String(entry.reason)).toMatch(/aud/);
     expect(lines.join('\n')).not.toContain(token);
-  });
-});
-
-describe('request bodies', () => {
-  it('sets x-amz-content-sha256 to the hex SHA-256 of the body (base64 and text encodings)', async () => {
-    const token = await signToken(key, firebaseClaims());
-    const body = JSON.stringify({ sql: 'select 1', note: 'ünïcode ✓' });
-    const expected = createHash('sha256').update(body).digest('hex');
-    const viaBase64 = await expectPassed({
-      method: 'POST',
-      token,
-      headers: { 'x-amz-content-sha256': [{ key: 'x-amz-content-sha256', value: 'UNSIGNED-PAYLOAD' }] },
-      body: { data: Buffer.from(body).toString('base64') },
-    });
-    expect(viaBase64.headers['x-amz-content-sha256']).toEqual([
-      { key: 'X-Amz-Content-Sha256', value: expected },
-    ]);
-    const viaText = await expectPassed({ method: 'PUT', token, body: { data: body, encoding: 'text' } });
-    expect(viaText.headers['x-amz-content-sha256']?.[0]?.value).toBe(expected);
-  });
-
-  it('answers 413 for a body CloudFront truncated, after authentication', async () => {
-    const token = await signToken(key, firebaseClaims());
-    const data = Buffer.alloc(40 * 1024, 'a').toString('base64');
-    const { result } = await invoke({ method: 'POST', token, body: { data, inputTruncated: true } });
-    expect(result).toMatchObject({ status: '413' });
-    expect(JSON.parse((result as CloudFrontResultResponse).body!)).toEqual({
-      error: { code: 'PayloadTooLarge', message: 'Request body too large' },
-    });
-    // Without a valid token the answer stays 401: nothing is revealed to anonymous callers.
-    await expectUnauthorized({ method: 'POST', body: { data, inputTruncated: true } });
   });
 });
 

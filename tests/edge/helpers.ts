@@ -170,3 +170,28 @@ export const SPOOFED_HEADERS: CloudFrontHeaders = {
 export function userHeaderNames(headers: CloudFrontHeaders): string[] {
   return Object.keys(headers).filter((k) => k.toLowerCase().startsWith('x-user-'));
 }
+
+/** The origin-request event CloudFront makes of a request the viewer-request function let through. */
+export function originRequestEvent(request: CloudFrontRequest, requestId = 'req-1'): CloudFrontRequestEvent {
+  return {
+    Records: [
+      {
+        cf: {
+          config: {
+            distributionDomainName: 'd111111abcdef8.cloudfront.net',
+            distributionId: 'EDFDVBD6EXAMPLE',
+            eventType: 'origin-request',
+            requestId,
+          },
+          request,
+        },
+      },
+    ],
+  };
+}
+
+/** A request as it reaches origin-request (the body CloudFront includes, up to 1 MB, base64). */
+export function originRequest(opts: EventOptions & { requestId?: string } = {}): CloudFrontRequestEvent {
+  const request = viewerRequest(opts).Records[0]!.cf.request;
+  return originRequestEvent(request, opts.requestId);
+}

@@ -9,6 +9,7 @@ import { AppError } from '../../lib/errors.js';
 import { installLambdaGlobals } from '../../lib/local/lambda-runtime.js';
 import { startTestApi, type TestApi } from '../support/api.js';
 import { readSse } from '../support/sse-client.js';
+import { SETTINGS } from '../../lib/config/settings.js';
 
 installLambdaGlobals();
 
@@ -80,7 +81,8 @@ describe('the API through the shim', () => {
   });
 
   it('a body over the limit → 413', async () => {
-    const res = await api.request('POST', '/connectors', { body: 'x'.repeat(256 * 1024 + 1) });
+    const limit = SETTINGS.maxBodyBytes.fallback as number;
+    const res = await api.request('POST', '/connectors', { body: 'x'.repeat(limit + 1) });
     expect(res.status).toBe(413);
     expect(res.json.error.code).toBe('PayloadTooLarge');
   });

@@ -18,10 +18,7 @@ function fakeSqlTool(): ToolExecutor & { calls: FunctionCall[] } {
       await emit('query', { sql });
       if (sql.includes('bad')) {
         await emit('query_error', { code: 'SqlError', message: 'syntax error' });
-        return {
-          response: { error: { code: 'SqlError', message: 'syntax error' } },
-          query: { sql, error: { code: 'SqlError', message: 'syntax error' } },
-        };
+        return { response: { error: { code: 'SqlError', message: 'syntax error' } } };
       }
       await emit('rows', {
         columns: [{ name: 'n', type: 'int4' }],
@@ -29,10 +26,7 @@ function fakeSqlTool(): ToolExecutor & { calls: FunctionCall[] } {
         rowCount: 1,
         truncated: false,
       });
-      return {
-        response: { columns: ['n'], rows: [[42]], rowCount: 1 },
-        query: { sql, rowCount: 1, columns: ['n'], preview: [[42]] },
-      };
+      return { response: { columns: ['n'], rows: [[42]], rowCount: 1 } };
     },
   };
 }
@@ -60,7 +54,7 @@ describe('runAgent', () => {
       { event: 'token', data: { text: 'two ' } },
       { event: 'token', data: { text: 'three' } },
     ]);
-    expect(r).toMatchObject({ text: 'One two three', status: 'complete', queries: [], turns: 1 });
+    expect(r).toMatchObject({ text: 'One two three', status: 'complete', toolCalls: 0, turns: 1 });
   });
 
   it('runs a tool, sends back the model content unchanged then the function response, and answers', async () => {
@@ -90,7 +84,7 @@ describe('runAgent', () => {
     expect(rec.events.map((e) => e.event)).toEqual(['token', 'query', 'rows', 'token', 'token', 'token']);
     expect(r.text).toBe('Let me check.\n\nThe answer is 42.');
     expect(r.status).toBe('complete');
-    expect(r.queries).toEqual([{ sql: 'SELECT 42 AS n', rowCount: 1, columns: ['n'], preview: [[42]] }]);
+    expect(r.toolCalls).toBe(1);
 
     const second = model.gemini.requests[1]!.body;
     expect(second.contents).toHaveLength(3);
@@ -133,7 +127,7 @@ describe('runAgent', () => {
       deadlineAt: far(),
     });
     expect(r.status).toBe('complete');
-    expect(r.queries.map((q) => q.error?.code ?? 'ok')).toEqual(['SqlError', 'ok']);
+    expect(r.toolCalls).toBe(2);
     const fr = partsOf(model.gemini.requests[1]!.body).find((p) => p.functionResponse) as any;
     expect(fr.functionResponse.response).toEqual({ error: { code: 'SqlError', message: 'syntax error' } });
     expect(rec.events.map((e) => e.event)).toEqual(['query', 'query_error', 'query', 'rows', 'token']);

@@ -50,7 +50,8 @@ async function waitForReply(chatId: string, timeoutMs = 8_000): Promise<any> {
   for (;;) {
     const res = await api.request('GET', `/chats/${chatId}`);
     const reply = res.json?.messages?.find((m: any) => m.role === 'assistant');
-    if (reply) return reply;
+    // The reply is listed from its first event on, as `streaming`; wait for its final state.
+    if (reply && reply.status !== 'streaming') return reply;
     if (Date.now() > until) throw new Error('the reply was never stored');
     await new Promise((r) => setTimeout(r, 50));
   }
@@ -77,7 +78,7 @@ describe('model routes over HTTP', () => {
     expect(chat.json.messages.map((m: any) => m.content)).toEqual(['list the items', 'Labels: one, two.']);
     expect(chat.json.messages[1].queries[0]).toMatchObject({
       sql: 'SELECT label FROM items ORDER BY id',
-      rowCount: 2,
+      result: { rowCount: 2, rows: [['one'], ['two']] },
     });
   });
 

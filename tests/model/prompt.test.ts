@@ -40,7 +40,20 @@ describe('historyContents', () => {
       msg(2, 'assistant', '', { status: 'incomplete', error: { code: 'LlmError', message: 'x' } }),
       msg(3, 'user', 'again'),
       msg(4, 'assistant', 'There are 3.', {
-        queries: [{ sql: 'SELECT count(*) FROM orders', rowCount: 1, columns: ['count'] }],
+        queries: [
+          {
+            sql: 'SELECT count(*) FROM orders',
+            seq: 1,
+            at: 0,
+            result: {
+              seq: 2,
+              columns: [{ name: 'count', type: 'bigint' }],
+              rows: [['3']],
+              rowCount: 1,
+              truncated: false,
+            },
+          },
+        ],
       }),
     ]);
     expect(out.map((c) => c.role)).toEqual(['user', 'user', 'model']);

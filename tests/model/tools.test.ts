@@ -1,6 +1,6 @@
 /** The model's database tools against a real PostgreSQL database. */
 import { parsePostgresUrl } from '../../lib/connectors/url.js';
-import { createDatabaseTools, MODEL_ROW_LIMIT } from '../../lib/model/tools.js';
+import { createDatabaseTools, MODEL_ROW_LIMIT, ROWS_SHOWN_BYTES } from '../../lib/model/tools.js';
 import type { ConnectionConfig } from '../../lib/types.js';
 import { createTestDatabase, type TestDatabase } from '../support/postgres.js';
 
@@ -40,30 +40,33 @@ describe('run_sql', () => {
       columns: [{ name: 'g', type: 'integer' }],
     });
     expect((out.response.rows as unknown[]).length).toBe(MODEL_ROW_LIMIT);
-    expect(out.query).toMatchObject({
-      sql: 'SELECT g FROM generate_series(1, 100) g',
-      rowCount: 50,
-      truncated: true,
-      columns: ['g'],
+    // The client's rows event carries exactly what the model got (and what the reply stores).
+    expect(rec.events[1]!.data).toEqual({
+      columns: out.response.columns,
+      rows: out.response.rows,
+      rowCount: out.response.rowCount,
+      truncated: out.response.truncated,
+      truncatedReason: 'rows',
     });
-    expect(out.query!.preview).toEqual([[1], [2], [3], [4], [5], [6], [7], [8], [9], [10]]);
   });
 
-  it('sends the model only as many wide rows as fit its budget, with a note', async () => {
+  it('shows the model and the client only as many wide rows as fit the budget, with a note', async () => {
+    const rec = recorder();
     const out = await createDatabaseTools({ conn }).run(
       { name: 'run_sql', args: { sql: 'SELECT * FROM notes ORDER BY id' } },
-      { signal: live(), emit: recorder().emit },
+      { signal: live(), emit: rec.emit },
     );
     const rows = out.response.rows as unknown[][];
     expect(rows.length).toBeGreaterThan(1);
     expect(rows.length).toBeLessThan(20);
     expect(out.response.rowCount).toBe(20);
-    expect(String(out.response.note)).toContain(`first ${rows.length} rows`);
-    expect(JSON.stringify(out.query!.preview).length).toBeLessThanOrEqual(4_100);
+    expect(String(out.response.note)).toContain(`first ${rows.length} of 20 rows`);
+    expect(rec.events[1]!.data.rows).toEqual(rows);
+    expect(JSON.stringify(rows).length).toBeLessThanOrEqual(ROWS_SHOWN_BYTES);
   });
 
-  it('bounds the rows event by SQL_MAX_RESULT_BYTES and the stored preview by bytes; json values are plain', async () => {
-    process.env.SQL_MAX_RESULT_BYTES = '20000';
+  it('reads under SQL_MAX_RESULT_BYTES and says which bound cut the rows; json values are plain', async () => {
+    process.env.SQL_MAX_RESULT_BYTES = '5000';
     try {
       const rec = recorder();
       const out = await createDatabaseTools({ conn }).run(
@@ -74,18 +77,12 @@ describe('run_sql', () => {
         { signal: live(), emit: rec.emit },
       );
       const rows = rec.events[1]!.data;
-      expect(rows).toMatchObject({ truncated: true, truncatedReason: 'bytes' });
-      expect(Buffer.byteLength(JSON.stringify(rows.rows))).toBeLessThanOrEqual(20_000);
+      expect(rows).toMatchObject({ rowCount: 2, truncated: true, truncatedReason: 'bytes' });
       expect(rows.rows[0]).toEqual([1, 'x'.repeat(2000), { a: [1] }]);
       expect(out.response).toMatchObject({ truncated: true, truncatedReason: 'bytes' });
     } finally {
       delete process.env.SQL_MAX_RESULT_BYTES;
     }
-    const wide = await createDatabaseTools({ conn }).run(
-      { name: 'run_sql', args: { sql: `SELECT repeat('é', 1500) FROM generate_series(1, 10)` } },
-      { signal: live(), emit: recorder().emit },
-    );
-    expect(Buffer.byteLength(JSON.stringify(wide.query!.preview))).toBeLessThanOrEqual(4_100);
   });
 
   it('returns SQL errors as the result and emits query_error', async () => {
@@ -97,10 +94,6 @@ describe('run_sql', () => {
     expect(rec.events.map((e) => e.event)).toEqual(['query', 'query_error']);
     expect(rec.events[1]!.data).toMatchObject({ sql: 'SELECT nope FROM notes', code: 'SqlError' });
     expect(out.response).toEqual({ error: { code: 'SqlError', message: expect.stringContaining('nope') } });
-    expect(out.query).toEqual({
-      sql: 'SELECT nope FROM notes',
-      error: { code: 'SqlError', message: expect.any(String) },
-    });
   });
 
   it('refuses writes and several statements', async () => {
@@ -125,8 +118,10 @@ describe('run_sql', () => {
       { signal: live(), emit: rec.emit },
     );
     expect(rec.events).toEqual([]);
-    expect(out.query).toBeUndefined();
-    expect(out.response.error).toBeDefined();
+    expect(out.response.error).toEqual({
+      code: 'IncorrectSignature',
+      message: 'run_sql needs a non-empty "sql" string',
+    });
   });
 
   it('emits no query_error for a query stopped by the deadline', async () => {

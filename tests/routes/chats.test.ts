@@ -2,7 +2,8 @@
 import * as routes from '../../handlers/chats.js';
 import * as connectorRoutes from '../../handlers/connectors.js';
 import { newId } from '../../lib/ids.js';
-import { createChat, putMessage } from '../../lib/store/chats.js';
+import { createChat } from '../../lib/store/chats.js';
+import { putMessage } from '../../lib/store/messages.js';
 import type { Chat } from '../../lib/types.js';
 import { callRoute } from '../support/context.js';
 import { useDynamo } from '../support/dynamo.js';
@@ -95,7 +96,20 @@ describe('chat routes', () => {
       content: 'There are 42.',
       createdAt: new Date(t0 + 1000).toISOString(),
       status: 'incomplete',
-      queries: [{ sql: 'select count(*) from orders', rowCount: 1, columns: ['count'], preview: [[42]] }],
+      queries: [
+        {
+          sql: 'select count(*) from orders',
+          seq: 2,
+          at: 0,
+          result: {
+            seq: 3,
+            columns: [{ name: 'count', type: 'bigint' }],
+            rows: [['42']],
+            rowCount: 1,
+            truncated: false,
+          },
+        },
+      ],
       error: { code: 'Timeout', message: 'ran out of time' },
     });
     const r = await callRoute(routes.getChat, { uid: 'alice', params: { chat_id: chat.id } });
@@ -104,6 +118,7 @@ describe('chat routes', () => {
     expect(r.body.messages).toEqual([
       {
         id: expect.any(String),
+        chatId: chat.id,
         role: 'user',
         content: 'How many orders?',
         createdAt: '2025-04-01T00:00:00.000Z',
@@ -111,11 +126,23 @@ describe('chat routes', () => {
       },
       {
         id: expect.any(String),
+        chatId: chat.id,
         role: 'assistant',
         content: 'There are 42.',
         createdAt: '2025-04-01T00:00:01.000Z',
         status: 'incomplete',
-        queries: [{ sql: 'select count(*) from orders', rowCount: 1, columns: ['count'], preview: [[42]] }],
+        // The SQL and the exact `rows` data the live stream showed (positions are internal).
+        queries: [
+          {
+            sql: 'select count(*) from orders',
+            result: {
+              columns: [{ name: 'count', type: 'bigint' }],
+              rows: [['42']],
+              rowCount: 1,
+              truncated: false,
+            },
+          },
+        ],
         error: { code: 'Timeout', message: 'ran out of time' },
       },
     ]);

@@ -9,7 +9,8 @@ import type { SseStream } from '../../lib/http/sse-stream.js';
 import type { Reply, RouteContext } from '../../lib/http/types.js';
 import { AppError } from '../../lib/errors.js';
 import { clearSchemaCache } from '../../lib/model/schema.js';
-import { listChats, listMessages, getChat } from '../../lib/store/chats.js';
+import { listChats, getChat } from '../../lib/store/chats.js';
+import { listMessages } from '../../lib/store/messages.js';
 import { createConnector } from '../../lib/store/connectors.js';
 import { claimIdempotencyKey } from '../../lib/store/idempotency.js';
 import type { Message } from '../../lib/types.js';
@@ -46,6 +47,7 @@ class RecordingStream implements SseStream {
     else this.events.push(rec);
   }
   async comment() {}
+  async retry() {}
   names() {
     return this.events.map((e) => e.event);
   }
@@ -253,17 +255,14 @@ describe('POST /connectors/{id}/chats', () => {
     const { chatId } = stream.of('chat')[0];
     const reply = (await messagesOf(chatId))[1]!;
     expect(reply.content).toBe('Let me count.\n\nYou have 3 customers.');
+    // Stored with the reply: the SQL, where it stands in the stream, and exactly the rows event's data.
+    const [queryEvent, rowsEvent] = stream.events.filter((e) => e.event === 'query' || e.event === 'rows');
     expect(reply.queries).toEqual([
       {
         sql: 'SELECT name, city FROM customers ORDER BY id',
-        rowCount: 3,
-        truncated: false,
-        columns: ['name', 'city'],
-        preview: [
-          ['Ada', 'London'],
-          ['Grace', 'New York'],
-          ['Linus', 'Helsinki'],
-        ],
+        seq: Number(queryEvent!.id!.split(':')[1]),
+        at: 'Let me count.'.length,
+        result: { ...stream.of('rows')[0], seq: Number(rowsEvent!.id!.split(':')[1]) },
       },
     ]);
   });
@@ -406,10 +405,17 @@ describe('POST /chats/{chat_id}/messages', () => {
 
     const again = await run(await post(chatId, { message: 'How many orders?' }, { headers }));
     expect(gemini.requests.length).toBe(calls);
-    expect(again.names()).toEqual(['chat', 'token', 'query', 'rows', 'stored', 'done']);
+    // The retry gets the stored reply as the live stream's events: same names, order, data and ids.
+    expect(again.names()).toEqual(['chat', 'query', 'rows', 'token', 'stored', 'done']);
     expect(again.of('token')[0].text).toBe('There are 3 orders.');
+    expect(again.of('rows')[0]).toEqual(first.of('rows')[0]);
     expect(again.of('rows')[0]).toMatchObject({ rows: [[3]], rowCount: 1 });
     expect(again.of('stored')[0]).toEqual(first.of('stored')[0]);
+    const idsOf = (r: RecordingStream, names: string[]) =>
+      r.events.filter((e) => names.includes(e.event)).map((e) => e.id);
+    expect(idsOf(again, ['chat', 'query', 'rows', 'stored', 'done'])).toEqual(
+      idsOf(first, ['chat', 'query', 'rows', 'stored', 'done']),
+    );
     const messages = await messagesOf(chatId);
     expect(messages.filter((m) => m.content === 'How many orders?')).toHaveLength(1);
     expect(messages).toHaveLength(4);
@@ -423,7 +429,7 @@ describe('POST /chats/{chat_id}/messages', () => {
     const chatId = await newChat();
     const body = { message: 'in flight' };
     // The fingerprint the route computes is not known here, so claim without one (it then only checks state).
-    await claimIdempotencyKey(UID, 'chats.message', 'in-flight-key');
+    await claimIdempotencyKey(UID, 'chats.message', 'in-flight-key', { leaseMs: 60_000 });
     const err = await errorOf(post(chatId, body, { headers: { 'idempotency-key': 'in-flight-key' } }));
     expect(err.code).toBe('Conflict');
     expect(await messagesOf(chatId)).toHaveLength(2);

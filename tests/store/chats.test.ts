@@ -2,15 +2,8 @@ import { QueryCommand } from '@aws-sdk/lib-dynamodb';
 import { AppError } from '../../lib/errors.js';
 import { newId } from '../../lib/ids.js';
 import { documentClient } from '../../lib/store/client.js';
-import {
-  createChat,
-  deleteChat,
-  getChat,
-  listChats,
-  listMessages,
-  putMessage,
-  touchChat,
-} from '../../lib/store/chats.js';
+import { createChat, deleteChat, getChat, listChats, touchChat } from '../../lib/store/chats.js';
+import { listMessages, putMessage } from '../../lib/store/messages.js';
 import { encodeCursor } from '../../lib/store/cursor.js';
 import type { Chat, Message } from '../../lib/types.js';
 import { useDynamo } from '../support/dynamo.js';
@@ -138,7 +131,20 @@ describe('chat store', () => {
       ...written[79]!,
       content: 'final',
       status: 'incomplete',
-      queries: [{ sql: 'select 1', rowCount: 1, columns: ['?column?'], preview: [[1]] }],
+      queries: [
+        {
+          sql: 'select 1',
+          seq: 1,
+          at: 0,
+          result: {
+            seq: 2,
+            columns: [{ name: '?column?', type: 'integer' }],
+            rows: [[1]],
+            rowCount: 1,
+            truncated: false,
+          },
+        },
+      ],
       error: { code: 'LlmError', message: 'stopped' },
     };
     await putMessage('u2', last);

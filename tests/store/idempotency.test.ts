@@ -1,23 +1,22 @@
 import { GetCommand, UpdateCommand } from '@aws-sdk/lib-dynamodb';
-import { AppError } from '../../lib/errors.js';
 import { documentClient } from '../../lib/store/client.js';
 import {
   claimIdempotencyKey,
   completeIdempotencyKey,
   parseIdempotencyKey,
   releaseIdempotencyKey,
-  withIdempotency,
 } from '../../lib/store/idempotency.js';
 import { useDynamo } from '../support/dynamo.js';
 
 const dynamo = useDynamo();
+const LEASE = { leaseMs: 60_000 };
 
 describe('idempotency keys', () => {
   test('new → pending → done, with the stored result', async () => {
-    expect(await claimIdempotencyKey('u1', 'test', 'k1')).toEqual({ state: 'new' });
-    expect(await claimIdempotencyKey('u1', 'test', 'k1')).toEqual({ state: 'pending' });
+    expect(await claimIdempotencyKey('u1', 'test', 'k1', LEASE)).toEqual({ state: 'new' });
+    expect(await claimIdempotencyKey('u1', 'test', 'k1', LEASE)).toEqual({ state: 'pending' });
     await completeIdempotencyKey('u1', 'test', 'k1', { status: 201, body: { id: 'x', n: [1, 2] } });
-    expect(await claimIdempotencyKey('u1', 'test', 'k1')).toEqual({
+    expect(await claimIdempotencyKey('u1', 'test', 'k1', LEASE)).toEqual({
       state: 'done',
       result: { status: 201, body: { id: 'x', n: [1, 2] } },
     });
@@ -32,22 +31,22 @@ describe('idempotency keys', () => {
   });
 
   test('keys are per user and per scope', async () => {
-    expect(await claimIdempotencyKey('u1', 'test', 'shared')).toEqual({ state: 'new' });
-    expect(await claimIdempotencyKey('u2', 'test', 'shared')).toEqual({ state: 'new' });
-    expect(await claimIdempotencyKey('u1', 'other', 'shared')).toEqual({ state: 'new' });
+    expect(await claimIdempotencyKey('u1', 'test', 'shared', LEASE)).toEqual({ state: 'new' });
+    expect(await claimIdempotencyKey('u2', 'test', 'shared', LEASE)).toEqual({ state: 'new' });
+    expect(await claimIdempotencyKey('u1', 'other', 'shared', LEASE)).toEqual({ state: 'new' });
   });
 
   test('release lets a retry run; a done key is not released', async () => {
-    await claimIdempotencyKey('u1', 'test', 'k2');
+    await claimIdempotencyKey('u1', 'test', 'k2', LEASE);
     await releaseIdempotencyKey('u1', 'test', 'k2');
-    expect(await claimIdempotencyKey('u1', 'test', 'k2')).toEqual({ state: 'new' });
+    expect(await claimIdempotencyKey('u1', 'test', 'k2', LEASE)).toEqual({ state: 'new' });
     await completeIdempotencyKey('u1', 'test', 'k2', 'result');
     await releaseIdempotencyKey('u1', 'test', 'k2');
-    expect(await claimIdempotencyKey('u1', 'test', 'k2')).toEqual({ state: 'done', result: 'result' });
+    expect(await claimIdempotencyKey('u1', 'test', 'k2', LEASE)).toEqual({ state: 'done', result: 'result' });
   });
 
   test('an expired key or a lapsed lease can be claimed again', async () => {
-    await claimIdempotencyKey('u1', 'test', 'k3');
+    await claimIdempotencyKey('u1', 'test', 'k3', LEASE);
     await completeIdempotencyKey('u1', 'test', 'k3', 'old');
     await documentClient().send(
       new UpdateCommand({
@@ -57,53 +56,25 @@ describe('idempotency keys', () => {
         ExpressionAttributeValues: { ':past': Math.floor(Date.now() / 1000) - 10 },
       }),
     );
-    expect(await claimIdempotencyKey('u1', 'test', 'k3')).toEqual({ state: 'new' });
+    expect(await claimIdempotencyKey('u1', 'test', 'k3', LEASE)).toEqual({ state: 'new' });
 
     expect(await claimIdempotencyKey('u1', 'test', 'k4', { leaseMs: 1 })).toEqual({ state: 'new' });
     await new Promise((r) => setTimeout(r, 10));
-    expect(await claimIdempotencyKey('u1', 'test', 'k4')).toEqual({ state: 'new' });
+    expect(await claimIdempotencyKey('u1', 'test', 'k4', LEASE)).toEqual({ state: 'new' });
   });
 
   test('the same key with a different fingerprint is a Conflict', async () => {
-    await claimIdempotencyKey('u1', 'test', 'k5', { fingerprint: 'aaa' });
+    await claimIdempotencyKey('u1', 'test', 'k5', { fingerprint: 'aaa', leaseMs: 60_000 });
     await completeIdempotencyKey('u1', 'test', 'k5', 1);
-    expect(await claimIdempotencyKey('u1', 'test', 'k5', { fingerprint: 'aaa' })).toEqual({
+    expect(await claimIdempotencyKey('u1', 'test', 'k5', { fingerprint: 'aaa', leaseMs: 60_000 })).toEqual({
       state: 'done',
       result: 1,
     });
-    await expect(claimIdempotencyKey('u1', 'test', 'k5', { fingerprint: 'bbb' })).rejects.toMatchObject({
+    await expect(
+      claimIdempotencyKey('u1', 'test', 'k5', { fingerprint: 'bbb', leaseMs: 60_000 }),
+    ).rejects.toMatchObject({
       code: 'Conflict',
     });
-  });
-
-  test('withIdempotency runs the work once, even for concurrent duplicates', async () => {
-    let runs = 0;
-    const work = async () => {
-      runs++;
-      await new Promise((r) => setTimeout(r, 50));
-      return { n: runs };
-    };
-    const settled = await Promise.allSettled([
-      withIdempotency('u1', 'test', 'k6', 'f', work),
-      withIdempotency('u1', 'test', 'k6', 'f', work),
-      withIdempotency('u1', 'test', 'k6', 'f', work),
-    ]);
-    expect(runs).toBe(1);
-    expect(settled.filter((s) => s.status === 'fulfilled')).toHaveLength(1);
-    for (const s of settled.filter((s) => s.status === 'rejected')) {
-      expect((s as PromiseRejectedResult).reason).toMatchObject({ code: 'Conflict' });
-    }
-    expect(await withIdempotency('u1', 'test', 'k6', 'f', work)).toEqual({ n: 1 });
-    expect(runs).toBe(1);
-  });
-
-  test('a failed run releases the key', async () => {
-    await expect(
-      withIdempotency('u1', 'test', 'k7', undefined, async () => {
-        throw new AppError('ConnectorError', 'boom');
-      }),
-    ).rejects.toMatchObject({ code: 'ConnectorError' });
-    expect(await withIdempotency('u1', 'test', 'k7', undefined, async () => 'second')).toBe('second');
   });
 
   test('header validation', () => {

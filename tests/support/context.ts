@@ -66,6 +66,7 @@ export function makeContext(opts: ContextOptions = {}): RouteContext {
     params: opts.params ?? {},
     signal: new AbortController().signal,
     remainingMs: () => 60_000,
+    shutdown: new AbortController().signal,
     log: opts.log ?? memoryLogger(),
   };
 }
