@@ -90,6 +90,8 @@ interface Outcome {
   route?: string;
   errorCode?: string;
   stream?: boolean;
+  /** A streamed body failed after its first byte: the invocation must fail so the response is cut. */
+  cut?: boolean;
 }
 
 export async function dispatch(
@@ -149,6 +151,12 @@ export async function dispatch(
     user: req?.user?.uid,
     ...(coldStart ? { coldStart: true } : {}),
   });
+  // Rejecting after the first write, before end(), is how a response is cut: the runtime sends the error
+  // trailers and the front end ends the client's response mid-body (tests/local/streaming-rules.ts,
+  // rejectMidStream; destroying the stream would leave the invocation hanging instead).
+  if (outcome.cut) {
+    throw new Error(`The response was cut after its first byte (${outcome.errorCode ?? 'Internal'})`);
+  }
 }
 
 async function route(
@@ -215,8 +223,7 @@ async function route(
         return { ...(await failBeforeBody(err, responseStream, req.requestId, log)), route: routeName };
       const { error } = describeError(err, req.requestId);
       log.error('stream failed', err);
-      body.abort(err);
-      return { status: reply.status, route: routeName, stream: true, errorCode: error.code };
+      return { status: reply.status, route: routeName, stream: true, errorCode: error.code, cut: true };
     }
     await body.end();
     return { status: reply.status, route: routeName, stream: true };

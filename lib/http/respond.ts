@@ -80,11 +80,6 @@ export class BodyResponse implements BodyWriter {
     if (!this.out) await this.write(''); // `end()` alone would never send the prelude
     await endStream(this.out!);
   }
-
-  /** Cuts the response: the runtime (and locally the shim) ends the client's connection mid-body. */
-  abort(err: unknown): void {
-    this.stream.destroy(err instanceof Error ? err : new Error(String(err)));
-  }
 }
 
 export const SSE_HEADERS: Record<string, string> = {

@@ -59,7 +59,8 @@ export type StreamReply = {
   headers: Record<string, string>;
   /**
    * Writes the body. A throw before the first write becomes the usual JSON error response; a throw after it
-   * cuts the response (the client sees an incomplete body, never a short one that looks whole).
+   * fails the invocation, which cuts the response (the client sees an incomplete body, never a short one
+   * that looks whole).
    */
   run: (body: BodyWriter) => Promise<void>;
 };
