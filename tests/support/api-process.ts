@@ -9,6 +9,8 @@ import { join } from 'node:path';
 
 export interface ApiProcess {
   url: string;
+  /** Its DATA_DIR (a temp dir, removed when it exits). */
+  dataDir: string;
   child: ChildProcess;
   /** Everything the process printed so far. */
   output(): string;
@@ -50,6 +52,7 @@ export async function startApiProcess(env: Record<string, string>, args: string[
   });
   return {
     url,
+    dataDir,
     child,
     output: () => out,
     exited,

@@ -49,6 +49,9 @@ export interface HostileServer {
 export interface HostileOptions {
   /** Answer SSLRequest with 'S' and speak TLS with this key and certificate. */
   tls?: { key: string | Buffer; cert: string | Buffer };
+  /** In `cleartext-password` mode, the one password accepted: any other ends the session as PostgreSQL
+   *  does (FATAL 28P01), whatever the authentication settings of the machine's own server. */
+  password?: string;
 }
 
 // ---- backend messages ----
@@ -74,6 +77,12 @@ const int32 = (n: number) => {
 const authOk = () => message('R', int32(0));
 const parameterStatus = (name: string, value: string) =>
   message('S', Buffer.concat([cstr(name), cstr(value)]));
+/** A FATAL ErrorResponse (severity, SQLSTATE, message), as PostgreSQL sends before closing a session. */
+const fatal = (code: string, text: string) =>
+  message(
+    'E',
+    Buffer.concat([cstr(`SFATAL`), cstr(`VFATAL`), cstr(`C${code}`), cstr(`M${text}`), Buffer.from([0])]),
+  );
 const readyForQuery = (status: 'I' | 'T') => message('Z', Buffer.from(status));
 const commandComplete = (tag: string) => message('C', cstr(tag));
 const notice = (text: string) =>
@@ -137,6 +146,7 @@ class Session {
   private status: 'I' | 'T' = 'I';
   private misbehaved = false;
   private awaitingPassword = false;
+  private user = '';
 
   constructor(
     private socket: Socket | TLSSocket,
@@ -204,6 +214,7 @@ class Session {
     const fields = body.subarray(4).toString('utf8').split('\0');
     const params: Record<string, string> = {};
     for (let i = 0; i + 1 < fields.length; i += 2) if (fields[i]) params[fields[i]!] = fields[i + 1]!;
+    this.user = params.user ?? '';
     this.mode = (HOSTILE_MODES as readonly string[]).includes(params.database ?? '')
       ? (params.database as HostileMode)
       : 'normal';
@@ -246,8 +257,14 @@ class Session {
       case 'p':
         if (this.awaitingPassword) {
           this.awaitingPassword = false;
-          this.server.passwords.push(body.toString('utf8').replace(/\0$/, ''));
+          const password = body.toString('utf8').replace(/\0$/, '');
+          this.server.passwords.push(password);
           this.trigger();
+          if (this.options.password !== undefined && password !== this.options.password) {
+            this.send(fatal('28P01', `password authentication failed for user "${this.user}"`));
+            this.socket.end();
+            return;
+          }
           this.finishStartup();
         }
         return;
