@@ -179,16 +179,21 @@ async function converse(stream: SseStream, c: Conversation): Promise<void> {
       const { connector, conn } = c.database;
       const key = `${uid}\u0000${connector.id}\u0000${connector.updatedAt}`;
       schema = await beforeDeadline(
-        getSchemaContext(key, conn).catch((err: unknown) => {
-          schemaNote = `(The schema could not be read: ${err instanceof AppError ? err.message : 'unknown error'}.)`;
-          return undefined;
-        }),
+        getSchemaContext(key, conn, { question: userMessage.content, history: c.history }).catch(
+          (err: unknown) => {
+            schemaNote = `(The schema could not be read: ${err instanceof AppError ? err.message : 'unknown error'}.)`;
+            return undefined;
+          },
+        ),
         deadlineAt,
       );
       if (schema) schemaNote = schema.summary;
     }
     const tools = c.database
-      ? createDatabaseTools({ conn: c.database.conn, ...(schema ? { describeTable: schema.describe } : {}) })
+      ? createDatabaseTools({
+          conn: c.database.conn,
+          ...(schema ? { describeTable: schema.describe, searchSchema: schema.search } : {}),
+        })
       : undefined;
     result = await runAgent({
       client: c.client,

@@ -78,7 +78,11 @@ function mirrorViews(relations: IndexedRelation[]): Set<number> {
   return mirrors;
 }
 
-export function relationPriors(relations: IndexedRelation[], graph: Graph, searchPath: string[]): Float64Array {
+export function relationPriors(
+  relations: IndexedRelation[],
+  graph: Graph,
+  searchPath: string[],
+): Float64Array {
   const main = new Set(['public', ...searchPath]);
   const mirrors = mirrorViews(relations);
   const tablesPerSchema = new Map<string, number>();

@@ -51,7 +51,8 @@ function synonymsOf(term: string): string[] {
     synonymMap = new Map();
     for (const group of SYNONYMS) {
       const stems = [...new Set(group.map(stem))];
-      for (const s of stems) synonymMap.set(s, [...(synonymMap.get(s) ?? []), ...stems.filter((o) => o !== s)]);
+      for (const s of stems)
+        synonymMap.set(s, [...(synonymMap.get(s) ?? []), ...stems.filter((o) => o !== s)]);
     }
   }
   return synonymMap.get(term) ?? [];
@@ -104,7 +105,7 @@ function bm25(search: SearchIndex, terms: Map<string, number>): Float64Array {
       const rel = p.rels[k]!;
       const tf = p.tfs[k]!;
       const norm = tf + K1 * (1 - B + (B * search.docLength[rel]!) / search.avgLength);
-      scores[rel] += weight * idf * ((tf * (K1 + 1)) / norm);
+      scores[rel] = scores[rel]! + weight * idf * ((tf * (K1 + 1)) / norm);
     }
   }
   return scores;
@@ -188,9 +189,9 @@ export function rankRelations(r: Ranked, q: RankQuery): Ranking {
     if (s > max) max = s;
   }
   (q.sql ?? []).slice(0, SQL_WEIGHTS.length).forEach((sql, k) => {
-    for (const i of relationsInSql(r.search, sql)) scores[i] += SQL_WEIGHTS[k]! * (max || 1);
+    for (const i of relationsInSql(r.search, sql)) scores[i] = scores[i]! + SQL_WEIGHTS[k]! * (max || 1);
   });
-  for (let i = 0; i < scores.length; i++) scores[i] *= r.prior[i]!;
+  for (let i = 0; i < scores.length; i++) scores[i] = scores[i]! * r.prior[i]!;
   expandJoinPaths(r, scores);
   expandLookups(r, scores);
   const order = Array.from(scores.keys()).sort(

@@ -93,7 +93,11 @@ function typeFacts(schemas: InspectedSchema[]): Map<string, TypeFacts> {
 
 const some = <T>(list: T[] | undefined): T[] | undefined => (list && list.length ? list : undefined);
 
-function indexRelation(schema: string, rel: InspectedRelation, facts: Map<string, TypeFacts>): IndexedRelation {
+function indexRelation(
+  schema: string,
+  rel: InspectedRelation,
+  facts: Map<string, TypeFacts>,
+): IndexedRelation {
   const checkValues = new Map<string, string[]>();
   for (const c of rel.checkConstraints ?? []) {
     const values = c.columns.length === 1 ? checkValueList(c.expression) : undefined;
@@ -115,7 +119,9 @@ function indexRelation(schema: string, rel: InspectedRelation, facts: Map<string
   const uniques = some(rel.uniqueConstraints.map((u) => u.columns));
   const checks = some((rel.checkConstraints ?? []).map((c) => c.expression));
   const indexes = some(
-    rel.indexes.filter((i) => !i.primary).map((i) => ({ name: i.name, columns: i.columns, unique: i.unique })),
+    rel.indexes
+      .filter((i) => !i.primary)
+      .map((i) => ({ name: i.name, columns: i.columns, unique: i.unique })),
   );
   return {
     schema,
@@ -150,7 +156,9 @@ export function buildSchemaIndex(info: SchemaInfo, now = new Date()): SchemaInde
     for (const rel of s.relations as InspectedRelation[]) {
       for (const p of rel.partitions ?? []) {
         const dot = p.indexOf('.');
-        partitions.add(dot > 0 && !p.startsWith('"') ? key(p.slice(0, dot), p.slice(dot + 1)) : key(s.name, p));
+        partitions.add(
+          dot > 0 && !p.startsWith('"') ? key(p.slice(0, dot), p.slice(dot + 1)) : key(s.name, p),
+        );
       }
     }
   }

@@ -29,9 +29,12 @@ export interface SummaryFacts {
 
 export function buildSummary(r: Ranked, ranking: Ranking, budget = SCHEMA_SUMMARY_BUDGET): SummaryFacts {
   const rels = r.search.relations;
-  if (rels.length === 0) return { text: '(no tables or views are visible to this connection)', full: [], named: [] };
+  if (rels.length === 0)
+    return { text: '(no tables or views are visible to this connection)', full: [], named: [] };
   const total = rels.length;
-  const truncatedNote = r.search.index.truncated ? ' (the catalog has more: only the first ones were read)' : '';
+  const truncatedNote = r.search.index.truncated
+    ? ' (the catalog has more: only the first ones were read)'
+    : '';
   const intro = ranking.terms.size
     ? `${total} relations${truncatedNote}, ranked by relevance to the conversation, most relevant first:`
     : `${total} relations${truncatedNote}, the most central first:`;

@@ -25,9 +25,10 @@ export function checkValueList(expression: string): string[] | undefined {
   if (alternatives.length < 2) return undefined;
   const values: string[] = [];
   for (const alt of alternatives) {
-    const m = /^\(*\s*(?:\(?[\w"$.]+\)?(?:::[\w\s]+)?)\s*=\s*('(?:[^']|'')*'|-?\d+(?:\.\d+)?)(?:::[\w\s]+)?\s*\)*$/s.exec(
-      alt.trim(),
-    );
+    const m =
+      /^\(*\s*(?:\(?[\w"$.]+\)?(?:::[\w\s]+)?)\s*=\s*('(?:[^']|'')*'|-?\d+(?:\.\d+)?)(?:::[\w\s]+)?\s*\)*$/s.exec(
+        alt.trim(),
+      );
     if (!m) return undefined;
     values.push(...literals(m[1]!));
   }
