@@ -22,7 +22,7 @@ SELECT md5(concat_ws('|',
   ${part('pg_description x')},
   ${part('pg_enum x')},
   ${part(`pg_type x WHERE x.typtype IN ('d', 'e')`)},
-  ${part('pg_namespace x')}
+  ${part(`pg_namespace x WHERE x.nspname !~ '^pg_(toast_)?temp_'`)}
 )) AS fingerprint, current_schemas(false)::text[] AS search_path`;
 
 export interface CatalogFingerprint {
