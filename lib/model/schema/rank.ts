@@ -71,8 +71,8 @@ function queryTerms(search: SearchIndex, q: RankQuery): Map<string, number> {
   };
   const addText = (text: string, w: number) => {
     for (const t of questionStems(text)) {
-      if (search.postings.has(t)) put(t, w);
-      else addUnknown(t, w);
+      put(t, w); // kept even when unknown: its synonyms may be known
+      if (!search.postings.has(t)) addUnknown(t, w);
     }
   };
   const addUnknown = (t: string, w: number) => {
