@@ -1,11 +1,11 @@
 /**
- * GET /connectors/{id}/inspect — the schema the connector's role can read.
+ * GET /connectors/{id}/inspect?cursor=&schema= — the schema the connector's role can read, a page at a time.
  * POST /connectors/{id}/query {sql, limit?} — one read-only statement, rows as arrays aligned with columns.
  * Both load `pg`; only these routes import this module.
  */
 import * as z from 'zod/mini';
 import { config } from '../lib/config.js';
-import { parseBody } from '../lib/http/body.js';
+import { parseBody, validate } from '../lib/http/body.js';
 import { json, type RouteContext, type RouteHandler } from '../lib/http/types.js';
 import { inspectSchema } from '../lib/postgres/inspect.js';
 import { MAX_ROW_LIMIT, runReadOnlyQuery } from '../lib/postgres/query.js';
@@ -23,10 +23,21 @@ function statementTimeout(ctx: RouteContext): number {
   return Math.max(1_000, Math.min(config.statementTimeoutMs, ctx.remainingMs() - 3_000));
 }
 
+const inspectQuery = z.object({
+  cursor: z.optional(z.string().check(z.minLength(1), z.maxLength(2_000))),
+  schema: z.optional(z.string().check(z.minLength(1), z.maxLength(63))),
+});
+
 export const inspectConnector: RouteHandler = async (ctx) => {
+  const { cursor, schema } = validate(ctx.query, inspectQuery, 'query');
   const conn = await getConnectionConfig(ctx.user.uid, ctx.params.id ?? '');
-  const schema = await inspectSchema(conn, { signal: ctx.signal, statementTimeoutMs: statementTimeout(ctx) });
-  return json(200, schema);
+  const info = await inspectSchema(conn, {
+    cursor,
+    schema,
+    signal: ctx.signal,
+    statementTimeoutMs: statementTimeout(ctx),
+  });
+  return json(200, info);
 };
 
 export const queryConnector: RouteHandler = async (ctx) => {

@@ -118,6 +118,30 @@ export const SETTINGS = {
     15_000,
     'statement timeout of user and model SQL',
   ),
+  sqlMaxResultBytes: setting(
+    'SQL_MAX_RESULT_BYTES',
+    integer(1_024, 32 * 1024 * 1024),
+    8 * 1024 * 1024,
+    "bytes of rows (their JSON) in one query reply or chat `rows` event; a request's `maxBytes` may go up to 32 MiB",
+  ),
+  sqlMaxRowBytes: setting(
+    'SQL_MAX_ROW_BYTES',
+    integer(1_024, 1024 * 1024 * 1024),
+    32 * 1024 * 1024,
+    'largest row accepted from a database, checked before the row is buffered (a larger one answers 400)',
+  ),
+  csvMaxRows: setting(
+    'CSV_MAX_ROWS',
+    integer(1, 100_000_000),
+    1_000_000,
+    'rows of one CSV or NDJSON export',
+  ),
+  sqlExportTimeoutMs: setting(
+    'SQL_EXPORT_TIMEOUT_MS',
+    integer(1_000, 900_000),
+    120_000,
+    "time limit of one CSV or NDJSON export (within the function's remaining time)",
+  ),
   connectorAllowedNetworks: setting(
     'CONNECTOR_ALLOWED_NETWORKS',
     NETWORKS,

@@ -8,7 +8,7 @@
  */
 import { log } from '../log.js';
 import { readCatalogFingerprint } from '../postgres/fingerprint.js';
-import { inspectSchema } from '../postgres/inspect.js';
+import { inspectSchema, MAX_RELATIONS_LIMIT } from '../postgres/inspect.js';
 import { loadSchemaIndex, saveSchemaIndex, touchSchemaIndex } from '../store/schema-index.js';
 import type { ConnectionConfig, Message } from '../types.js';
 import { SchemaIndexCache, type LoadedIndex, type SchemaRef } from './schema/cache.js';
@@ -21,7 +21,7 @@ export type { SchemaRef } from './schema/cache.js';
 export type { SearchArgs } from './schema/lookup.js';
 
 /** Relations read when building an index (inspect's own default is lower: it serves a page of the UI). */
-export const INDEX_MAX_RELATIONS = 20_000;
+export const INDEX_MAX_RELATIONS = MAX_RELATIONS_LIMIT;
 /** Characters of one describe_table or search_schema answer when the caller gives no bound. */
 export const TOOL_RESULT_BUDGET = 12_000;
 /** Earlier messages whose words and SQL steer the ranking. */

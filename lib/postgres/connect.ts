@@ -13,9 +13,30 @@ import type { ConnectionConfig } from '../types.js';
 import { resolveAllowedAddress, checkHostSyntax, type LookupFn } from '../net/guard.js';
 import { config } from '../config.js';
 import { mapConnectError } from './errors.js';
+import { guardClient } from './wire-guard.js';
+import type { Logger } from '../log.js';
 
 export const CONNECT_TIMEOUT_MS = 5_000;
-export const MAX_STATEMENT_TIMEOUT_MS = 120_000;
+/** Lambda's own limit; callers bound it further (SQL_STATEMENT_TIMEOUT_MS, SQL_EXPORT_TIMEOUT_MS). */
+export const MAX_STATEMENT_TIMEOUT_MS = 900_000;
+
+/**
+ * The session's output settings, pinned as startup parameters: they outrank ALTER DATABASE / ALTER ROLE
+ * defaults, so the text values arrive in (values.ts) never depends on how the database was configured.
+ */
+export const PINNED_SETTINGS: Record<string, string> = {
+  DateStyle: 'ISO, MDY',
+  IntervalStyle: 'postgres',
+  extra_float_digits: '3',
+  TimeZone: 'UTC',
+  bytea_output: 'hex',
+};
+
+/** PostgreSQL's `options` startup parameter: `-c name=value`, with spaces and backslashes escaped. */
+export const startupOptions = (settings: Record<string, string>): string =>
+  Object.entries(settings)
+    .map(([name, value]) => `-c ${name}=${value.replace(/[\\ ]/g, (c) => `\\${c}`)}`)
+    .join(' ');
 
 export interface ConnectOptions {
   /** Server-side statement_timeout for this session. */
@@ -25,6 +46,10 @@ export interface ConnectOptions {
   policy?: string;
   /** DNS lookup (tests). */
   lookup?: LookupFn;
+  /** Largest message the server may send (default 64 MiB); a longer one ends the connection (wire-guard.ts). */
+  maxMessageBytes?: number;
+  /** Where protocol violations are logged (default: the module logger). */
+  log?: Logger;
 }
 
 /** TLS options: `require` encrypts without verifying; `verify-full` checks the chain and the host NAME. */
@@ -70,10 +95,13 @@ export async function openClient(conn: ConnectionConfig, options: ConnectOptions
     // Our transaction is idle only between our own round trips; a frozen or dead caller must not pin it.
     idle_in_transaction_session_timeout: statementTimeoutMs + 10_000,
     application_name: 'semaia',
+    client_encoding: 'UTF8',
+    options: startupOptions(PINNED_SETTINGS),
     keepAlive: true,
   });
   // Errors reach the caller through the pending query; an unhandled 'error' event would crash the process.
   client.on('error', () => undefined);
+  guardClient(client, { maxMessageBytes: options.maxMessageBytes }, options.log);
   try {
     await client.connect();
   } catch (err) {

@@ -37,13 +37,14 @@ export async function withReadOnlyTransaction<T>(
   let timer: NodeJS.Timeout | undefined;
   let interruptedFlag = false;
   const interrupted = new Promise<never>((_, reject) => {
+    // Past the server's own statement_timeout: the server stalled or the network is gone, not the query.
     timer = setTimeout(() => {
       interruptedFlag = true;
       reject(
         new AppError(
-          'QueryTimeout',
-          `The query was cancelled after ${formatSeconds(statementTimeoutMs)} (statement timeout)`,
-          { timeoutMs: statementTimeoutMs },
+          'ConnectorError',
+          `The database did not answer within ${formatSeconds(statementTimeoutMs + BACKSTOP_GRACE_MS)} (its statement timeout is ${formatSeconds(statementTimeoutMs)}); the connection was closed`,
+          { reason: 'timeout' },
         ),
       );
     }, statementTimeoutMs + BACKSTOP_GRACE_MS);

@@ -78,6 +78,8 @@ describe('relation lines', () => {
                 references: { schema: 'x', table: 'pairs', columns: ['a', 'b'] },
                 onUpdate: 'NO ACTION',
                 onDelete: 'NO ACTION',
+                deferrable: false,
+                initiallyDeferred: false,
               },
             ],
           },
@@ -90,6 +92,8 @@ describe('relation lines', () => {
       references: { schema: 'sales', table: 'customers', columns: ['id'] },
       onUpdate: 'NO ACTION',
       onDelete: 'CASCADE',
+      deferrable: false,
+      initiallyDeferred: false,
     });
     expect(lineOf(info, 'orders')).toBe(
       '- sales.orders (~1.5M rows) -- One row per order: id bigint PK, customer_id int → sales.customers.id ' +

@@ -14,7 +14,7 @@ export const col = (name: string, type = 'integer', extra: Partial<ColumnInfo> =
 export function rel(
   name: string,
   columns: ColumnInfo[] = [col('id')],
-  extra: Partial<RelationInfo> & Record<string, unknown> = {},
+  extra: Partial<RelationInfo> = {},
   fks: Record<string, string> = {},
 ): RelationInfo {
   return {
@@ -32,10 +32,16 @@ export function rel(
         references: { schema, table, columns: ['id'] },
         onUpdate: 'NO ACTION',
         onDelete: 'NO ACTION',
+        deferrable: false,
+        initiallyDeferred: false,
       };
     }),
     uniqueConstraints: [],
+    checkConstraints: [],
+    exclusionConstraints: [],
     indexes: [],
+    partitionKey: null,
+    partitions: [],
     ...extra,
   };
 }
@@ -48,6 +54,8 @@ export function schemaInfo(
     name,
     comment: null,
     relations,
+    enums: [],
+    domains: [],
     ...(extra[name] ?? {}),
   }));
   const count = entries.reduce((n, s) => n + s.relations.length, 0);
@@ -59,5 +67,6 @@ export function schemaInfo(
     relationCount: count,
     truncated: false,
     maxRelations: 20_000,
+    nextCursor: null,
   };
 }

@@ -1,8 +1,9 @@
 /**
  * The stored half of a connector's schema index: every relation inspectSchema returned, reduced to what the
  * model's context, `describe_table` and `search_schema` use, with enum labels, CHECK value lists and domain
- * base types resolved onto columns, foreign keys resolved to relation positions, and partitions folded into
- * their parent. Plain JSON, so it can be cached in DynamoDB as it is.
+ * base types resolved onto columns, and foreign keys resolved to relation positions. Partitions are folded
+ * into their parent by inspect already; one listed beside its parent anyway is dropped here. Plain JSON, so
+ * it can be cached in DynamoDB as it is.
  */
 import type { RelationInfo, RelationKind, SchemaEntry, SchemaInfo } from '../../postgres/inspect.js';
 import { checkValueList, elementType, typeSpellings } from './values.js';
@@ -59,31 +60,20 @@ export interface SchemaIndex {
   builtAt: string;
 }
 
-// Fields the inspect contract adds (enums, domains, CHECK constraints, partitions); absent from older data.
-type InspectedRelation = RelationInfo & {
-  checkConstraints?: { name: string; columns: string[]; expression: string }[];
-  partitionKey?: string | null;
-  partitions?: string[];
-};
-type InspectedSchema = SchemaEntry & {
-  enums?: { name: string; labels: string[] }[];
-  domains?: { name: string; baseType: string; checks?: { expression: string }[] }[];
-};
-
 interface TypeFacts {
   baseType?: string;
   values?: string[];
 }
 
 /** Enum labels and domain facts by every spelling a column's type may use. */
-function typeFacts(schemas: InspectedSchema[]): Map<string, TypeFacts> {
+function typeFacts(schemas: SchemaEntry[]): Map<string, TypeFacts> {
   const facts = new Map<string, TypeFacts>();
   for (const s of schemas) {
-    for (const e of s.enums ?? []) {
+    for (const e of s.enums) {
       for (const spelling of typeSpellings(s.name, e.name)) facts.set(spelling, { values: e.labels });
     }
-    for (const d of s.domains ?? []) {
-      const values = (d.checks ?? []).map((c) => checkValueList(c.expression)).find((v) => v !== undefined);
+    for (const d of s.domains) {
+      const values = d.checks.map((c) => checkValueList(c.expression)).find((v) => v !== undefined);
       const fact: TypeFacts = { baseType: d.baseType, ...(values ? { values } : {}) };
       for (const spelling of typeSpellings(s.name, d.name)) facts.set(spelling, fact);
     }
@@ -95,11 +85,11 @@ const some = <T>(list: T[] | undefined): T[] | undefined => (list && list.length
 
 function indexRelation(
   schema: string,
-  rel: InspectedRelation,
+  rel: RelationInfo,
   facts: Map<string, TypeFacts>,
 ): IndexedRelation {
   const checkValues = new Map<string, string[]>();
-  for (const c of rel.checkConstraints ?? []) {
+  for (const c of rel.checkConstraints) {
     const values = c.columns.length === 1 ? checkValueList(c.expression) : undefined;
     if (values) checkValues.set(c.columns[0]!, values);
   }
@@ -117,7 +107,7 @@ function indexRelation(
     };
   });
   const uniques = some(rel.uniqueConstraints.map((u) => u.columns));
-  const checks = some((rel.checkConstraints ?? []).map((c) => c.expression));
+  const checks = some(rel.checkConstraints.map((c) => c.expression));
   const indexes = some(
     rel.indexes
       .filter((i) => !i.primary)
@@ -141,20 +131,20 @@ function indexRelation(
     ...(checks ? { checks } : {}),
     ...(indexes ? { indexes } : {}),
     ...(rel.partitionKey ? { partitionKey: rel.partitionKey } : {}),
-    ...(rel.partitions?.length ? { partitions: rel.partitions.length } : {}),
+    ...(rel.partitions.length ? { partitions: rel.partitions.length } : {}),
   };
 }
 
 const key = (schema: string, name: string) => `${schema}\u0000${name}`;
 
 export function buildSchemaIndex(info: SchemaInfo, now = new Date()): SchemaIndex {
-  const schemas = info.schemas as InspectedSchema[];
+  const schemas = info.schemas;
   const facts = typeFacts(schemas);
   // Partitions listed beside their parent are folded into it (the parent carries their keys and rows).
   const partitions = new Set<string>();
   for (const s of schemas) {
-    for (const rel of s.relations as InspectedRelation[]) {
-      for (const p of rel.partitions ?? []) {
+    for (const rel of s.relations) {
+      for (const p of rel.partitions) {
         const dot = p.indexOf('.');
         partitions.add(
           dot > 0 && !p.startsWith('"') ? key(p.slice(0, dot), p.slice(dot + 1)) : key(s.name, p),
@@ -164,7 +154,7 @@ export function buildSchemaIndex(info: SchemaInfo, now = new Date()): SchemaInde
   }
   const relations: IndexedRelation[] = [];
   for (const s of schemas) {
-    for (const rel of s.relations as InspectedRelation[]) {
+    for (const rel of s.relations) {
       if (!partitions.has(key(s.name, rel.name))) relations.push(indexRelation(s.name, rel, facts));
     }
   }
