@@ -130,12 +130,7 @@ export const SETTINGS = {
     32 * 1024 * 1024,
     'largest row accepted from a database, checked before the row is buffered (a larger one answers 400)',
   ),
-  csvMaxRows: setting(
-    'CSV_MAX_ROWS',
-    integer(1, 100_000_000),
-    1_000_000,
-    'rows of one CSV or NDJSON export',
-  ),
+  csvMaxRows: setting('CSV_MAX_ROWS', integer(1, 100_000_000), 1_000_000, 'rows of one CSV or NDJSON export'),
   sqlExportTimeoutMs: setting(
     'SQL_EXPORT_TIMEOUT_MS',
     integer(1_000, 900_000),

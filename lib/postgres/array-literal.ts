@@ -7,7 +7,11 @@
 
 export type Nested<T> = (T | null | Nested<T>)[];
 
-export function parseArrayLiteral<T>(text: string, delimiter: string, element: (text: string) => T): Nested<T> {
+export function parseArrayLiteral<T>(
+  text: string,
+  delimiter: string,
+  element: (text: string) => T,
+): Nested<T> {
   let i = 0;
   if (text[0] === '[') {
     const eq = text.indexOf('=');

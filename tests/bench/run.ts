@@ -14,6 +14,7 @@ const PARTS: Record<string, Part> = {
   latency: async () => (await import('./latency.js')).latency(),
   soak: async () => (await import('./soak.js')).soak(),
   scale: async () => (await import('./scale.js')).scale(),
+  'schema-context': async () => (await import('./schema-context.js')).schemaContext(),
 };
 
 async function main(): Promise<void> {

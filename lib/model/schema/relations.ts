@@ -83,11 +83,7 @@ function typeFacts(schemas: SchemaEntry[]): Map<string, TypeFacts> {
 
 const some = <T>(list: T[] | undefined): T[] | undefined => (list && list.length ? list : undefined);
 
-function indexRelation(
-  schema: string,
-  rel: RelationInfo,
-  facts: Map<string, TypeFacts>,
-): IndexedRelation {
+function indexRelation(schema: string, rel: RelationInfo, facts: Map<string, TypeFacts>): IndexedRelation {
   const checkValues = new Map<string, string[]>();
   for (const c of rel.checkConstraints) {
     const values = c.columns.length === 1 ? checkValueList(c.expression) : undefined;

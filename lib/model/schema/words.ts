@@ -50,12 +50,11 @@ function undouble(word: string): string {
   return word;
 }
 
-/** A light stemmer: plural and verb endings off, a final e dropped (`hire`, `hired`, `hiring` → `hir`). */
-export function stem(input: string): string {
+function stemWord(input: string): string {
   let w = input.toLowerCase();
   if (w.length <= 2 || /\d/.test(w)) return w;
   const irregular = IRREGULAR[w];
-  if (irregular) return irregular === w ? w : stem(irregular);
+  if (irregular) return irregular === w ? w : stemWord(irregular);
   if (w.endsWith('ies') && w.length > 4) w = w.slice(0, -3) + 'y';
   else if (/(ss|x|ch|sh|zz)es$/.test(w)) w = w.slice(0, -2);
   else if (w.endsWith('s') && !/(ss|us|is)$/.test(w) && w.length > 3) w = w.slice(0, -1);
@@ -69,20 +68,64 @@ export function stem(input: string): string {
   return w;
 }
 
+// Schemas repeat their words endlessly (every `customer_id`): stems are remembered, up to a bound.
+const stems = new Map<string, string>();
+const STEM_CACHE = 50_000;
+
+/** A light stemmer: plural and verb endings off, a final e dropped (`hire`, `hired`, `hiring` → `hir`). */
+export function stem(word: string): string {
+  let s = stems.get(word);
+  if (s === undefined) {
+    if (stems.size >= STEM_CACHE) stems.clear();
+    stems.set(word, (s = stemWord(word)));
+  }
+  return s;
+}
+
 /**
  * Splits an identifier or a phrase into lower-case words: on anything not a letter or digit, on camelCase
  * humps (`SalesOrderID` → sales order id), and between letters and digits (`p2022` → p 2022).
  */
 export function splitWords(text: string): string[] {
-  const spaced = text
+  // Most names are lower-case snake_case: no regular expression needed.
+  if (/^[a-z_]+$/.test(text)) return text.split('_').filter((w) => w.length > 0);
+  if (!/[^\t\n\r -~]/.test(text)) return splitAscii(text); // printable ASCII
+  return text
     .replace(/([\p{Ll}\d])(\p{Lu})/gu, '$1 $2')
     .replace(/(\p{Lu})(\p{Lu}\p{Ll})/gu, '$1 $2')
     .replace(/(\p{L})(\d)/gu, '$1 $2')
-    .replace(/(\d)(\p{L})/gu, '$1 $2');
-  return spaced
+    .replace(/(\d)(\p{L})/gu, '$1 $2')
     .toLowerCase()
     .split(/[^\p{L}\p{N}]+/u)
     .filter((w) => w.length > 0);
+}
+
+const LOWER = 1;
+const UPPER = 2;
+const DIGIT = 3;
+const kindOf = (c: number) =>
+  c >= 97 && c <= 122 ? LOWER : c >= 65 && c <= 90 ? UPPER : c >= 48 && c <= 57 ? DIGIT : 0;
+
+/** The same splits as the Unicode path, in one pass over ASCII text (comments and names are mostly that). */
+function splitAscii(text: string): string[] {
+  const out: string[] = [];
+  let start = -1;
+  let prev = 0;
+  for (let i = 0; i <= text.length; i++) {
+    const kind = i < text.length ? kindOf(text.charCodeAt(i)) : 0;
+    const boundary =
+      kind === 0 ||
+      (kind === UPPER && prev !== UPPER && prev !== 0) ||
+      (kind === DIGIT) !== (prev === DIGIT) ||
+      (kind === UPPER && prev === UPPER && kindOf(text.charCodeAt(i + 1)) === LOWER);
+    if (boundary && start >= 0) {
+      out.push(text.slice(start, i).toLowerCase());
+      start = -1;
+    }
+    if (kind !== 0 && start < 0) start = i;
+    prev = kind;
+  }
+  return out;
 }
 
 export const isStopword = (word: string) => STOPWORDS.has(word);
