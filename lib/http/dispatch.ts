@@ -1,7 +1,8 @@
 /**
  * One invocation, start to end: normalize the event, answer preflights, find the route, check the user,
- * run the handler, and write its JSON or SSE reply. Errors before the first body byte become JSON error
- * responses with the taxonomy's status; errors after it become an SSE `error` event, then the end.
+ * run the handler, and write its JSON, SSE or streamed reply. Errors before the first body byte become JSON
+ * error responses with the taxonomy's status; errors after it become an SSE `error` event, then the end, or
+ * for a streamed body a cut response.
  */
 import type { Writable } from 'node:stream';
 import { performance } from 'node:perf_hooks';
@@ -11,7 +12,7 @@ import { preflightHeaders } from './cors.js';
 import { AppError } from '../errors.js';
 import { describeError } from './errors.js';
 import { normalizeEvent } from './normalize.js';
-import { SseResponse, sendJson } from './respond.js';
+import { BodyResponse, SseResponse, sendJson } from './respond.js';
 import { endStream } from './stream-io.js';
 import type { Router } from './router.js';
 import type { ApiRequest, Reply, RouteContext, RouteHandler } from './types.js';
@@ -192,6 +193,22 @@ async function route(
   if (reply.kind === 'json') {
     await sendJson(responseStream, reply.status, reply.body, { ...reply.headers, ...common });
     return { status: reply.status, route: routeName };
+  }
+
+  if (reply.kind === 'stream') {
+    const body = new BodyResponse(responseStream, reply.status, { ...reply.headers, ...common });
+    try {
+      await reply.run(body);
+    } catch (err) {
+      if (!body.started)
+        return { ...(await failBeforeBody(err, responseStream, req.requestId, log)), route: routeName };
+      const { error } = describeError(err, req.requestId);
+      log.error('stream failed', err);
+      body.abort(err);
+      return { status: reply.status, route: routeName, stream: true, errorCode: error.code };
+    }
+    await body.end();
+    return { status: reply.status, route: routeName, stream: true };
   }
 
   const sse = new SseResponse(responseStream, { ...reply.headers, ...common }, config.heartbeatMs, signal());

@@ -10,6 +10,7 @@ import { corsHeaders } from './cors.js';
 import { formatComment, formatJsonEvent } from './sse.js';
 import { endStream, isWritable, writeChunk } from './stream-io.js';
 import type { SseStream } from './sse-stream.js';
+import type { BodyWriter } from './types.js';
 
 const HOP_BY_HOP = new Set(['content-length', 'connection', 'transfer-encoding', 'keep-alive', 'upgrade']);
 
@@ -49,6 +50,41 @@ export async function sendJson(
   // write('') even without a body: `end()` alone would never send the prelude (client sees 200, empty).
   await writeChunk(out, hasBody ? JSON.stringify(body) : '');
   await endStream(out);
+}
+
+const STREAM_HEADERS: Record<string, string> = { ...corsHeaders, 'cache-control': 'no-store' };
+
+/** A streamed body: the prelude is sent with the first write, so a failure before it can still be a status. */
+export class BodyResponse implements BodyWriter {
+  private out: Writable | undefined;
+
+  constructor(
+    private readonly stream: Writable,
+    private readonly status: number,
+    private readonly headers: Record<string, string>,
+  ) {}
+
+  get started(): boolean {
+    return this.out !== undefined;
+  }
+
+  write(chunk: string | Uint8Array): Promise<void> {
+    this.out ??= awslambda.HttpResponseStream.from(this.stream, {
+      statusCode: this.status,
+      headers: preludeHeaders(STREAM_HEADERS, this.headers),
+    });
+    return writeChunk(this.out, chunk);
+  }
+
+  async end(): Promise<void> {
+    if (!this.out) await this.write(''); // `end()` alone would never send the prelude
+    await endStream(this.out!);
+  }
+
+  /** Cuts the response: the runtime (and locally the shim) ends the client's connection mid-body. */
+  abort(err: unknown): void {
+    this.stream.destroy(err instanceof Error ? err : new Error(String(err)));
+  }
 }
 
 export const SSE_HEADERS: Record<string, string> = {

@@ -98,6 +98,10 @@ export function invokeStreaming(
         fail(`Task timed out after ${(options.timeoutMs / 1000).toFixed(2)} seconds`);
         return;
       }
+      if (stream.errored) {
+        fail(`Response stream failed: ${stream.errored.message}`);
+        return;
+      }
       if (!stream.writableFinished && !stream.destroyed) {
         fail('Response stream is not finished.');
         return;

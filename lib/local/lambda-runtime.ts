@@ -7,7 +7,7 @@
  *     after a write, and arranges for the JSON prelude + 8 NUL bytes to go out just before the first write();
  *   - end(chunk) bypasses that hook (so end('x') without a write sends a body with no prelude);
  *   - after the handler resolves, the invocation waits for the stream to end (until the timeout), and
- *     fails if it never finished.
+ *     fails if it never finished, or was destroyed with an error (a response cut mid-body).
  */
 import { Writable } from 'node:stream';
 import type { StreamifyHandler } from 'aws-lambda';
@@ -46,6 +46,9 @@ export function createResponseStream(
     },
   }) as LocalResponseStream;
 
+  // The runtime's stream is an HTTP request with its own 'error' listener: destroy(err) fails the invocation
+  // (the front end then cuts the client's response) instead of crashing the process.
+  inner.on('error', () => undefined);
   const origWrite = inner.write.bind(inner) as (chunk: unknown, ...rest: unknown[]) => boolean;
   Object.defineProperty(inner, 'contentType', { get: () => contentType });
   inner.setContentType = (type: string) => {

@@ -7,14 +7,15 @@
 import type { FunctionCall, FunctionDeclaration } from '@google/genai';
 import { AppError } from '../errors.js';
 import { runReadOnlyQuery } from '../postgres/query.js';
+import { plainValue } from '../postgres/values.js';
 import type { ConnectionConfig, QueryRecord } from '../types.js';
 import type { ToolExecutor, ToolOutcome } from './agent.js';
 
 /** Rows the model gets from one query (the client's `rows` event carries the same rows). */
 export const MODEL_ROW_LIMIT = 50;
-/** Characters of rows sent back to the model from one query; later rows are dropped with a note. */
+/** Bytes of rows (their JSON) sent back to the model from one query; later rows are dropped with a note. */
 const MODEL_ROWS_BUDGET = 12_000;
-/** Rows kept with the stored reply, and their character budget (DynamoDB items stop at 400 KB). */
+/** Rows kept with the stored reply, and their byte budget (DynamoDB items stop at 400 KB). */
 const PREVIEW_ROWS = 10;
 const PREVIEW_BUDGET = 4_000;
 /** Longest SQL the model may send. */
@@ -83,12 +84,12 @@ export interface DatabaseToolsOptions {
   rowLimit?: number;
 }
 
-/** Keeps leading rows while their JSON stays within `budget` characters. */
+/** Keeps leading rows while their JSON stays within `budget` bytes. */
 function rowsWithin(rows: unknown[][], max: number, budget: number): unknown[][] {
   const kept: unknown[][] = [];
   let used = 0;
   for (const row of rows.slice(0, max)) {
-    const size = JSON.stringify(row).length;
+    const size = Buffer.byteLength(JSON.stringify(row));
     if (used + size > budget && kept.length > 0) break;
     if (size > budget) {
       // One huge row: keep it with long values cut, so the model still sees its shape.
@@ -130,22 +131,27 @@ export function createDatabaseTools(opts: DatabaseToolsOptions): ToolExecutor {
     }
     await emit('query', { sql });
     try {
+      // Bounded like a /query reply (SQL_MAX_RESULT_BYTES, SQL_MAX_ROW_BYTES). Events, the model and the stored
+      // preview take plain data: json values parsed.
       const result = await runReadOnlyQuery(opts.conn, sql, { limit: rowLimit, signal });
+      const rows = result.rows.map((row) => row.map(plainValue));
       const columns = result.columns.map((c) => c.name);
       await emit('rows', {
         columns: result.columns,
-        rows: result.rows,
+        rows,
         rowCount: result.rowCount,
         truncated: result.truncated,
+        truncatedReason: result.truncatedReason,
       });
-      const forModel = rowsWithin(result.rows, rowLimit, MODEL_ROWS_BUDGET);
+      const forModel = rowsWithin(rows, rowLimit, MODEL_ROWS_BUDGET);
       return {
         response: {
           columns: result.columns.map((c) => ({ name: c.name, type: c.type })),
           rows: forModel,
           rowCount: result.rowCount,
           truncated: result.truncated,
-          ...(forModel.length < result.rows.length
+          truncatedReason: result.truncatedReason,
+          ...(forModel.length < rows.length
             ? {
                 note: `Only the first ${forModel.length} rows are shown to save space; use aggregates or a smaller LIMIT.`,
               }
@@ -156,7 +162,7 @@ export function createDatabaseTools(opts: DatabaseToolsOptions): ToolExecutor {
           rowCount: result.rowCount,
           truncated: result.truncated,
           columns,
-          preview: rowsWithin(result.rows, PREVIEW_ROWS, PREVIEW_BUDGET),
+          preview: rowsWithin(rows, PREVIEW_ROWS, PREVIEW_BUDGET),
         },
       };
     } catch (err) {

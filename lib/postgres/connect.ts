@@ -46,7 +46,8 @@ export interface ConnectOptions {
   policy?: string;
   /** DNS lookup (tests). */
   lookup?: LookupFn;
-  /** Largest message the server may send (default 64 MiB); a longer one ends the connection (wire-guard.ts). */
+  /** Largest message the server may send (default SQL_MAX_ROW_BYTES); a longer one ends the connection
+   *  (wire-guard.ts; a longer row is a 400 that names the cap). */
   maxMessageBytes?: number;
   /** Where protocol violations are logged (default: the module logger). */
   log?: Logger;
@@ -101,7 +102,7 @@ export async function openClient(conn: ConnectionConfig, options: ConnectOptions
   });
   // Errors reach the caller through the pending query; an unhandled 'error' event would crash the process.
   client.on('error', () => undefined);
-  guardClient(client, { maxMessageBytes: options.maxMessageBytes }, options.log);
+  guardClient(client, { maxMessageBytes: options.maxMessageBytes ?? config.sqlMaxRowBytes }, options.log);
   try {
     await client.connect();
   } catch (err) {
@@ -141,6 +142,12 @@ export function sendCancelRequest(client: pg.Client): Promise<void> {
     socket.on('close', done);
     socket.on('error', done);
   });
+}
+
+/** False once the connection is gone (the server closed it, or the wire guard cut it). */
+export function isQueryable(client: pg.Client): boolean {
+  const c = client as unknown as { _queryable?: boolean; _ending?: boolean };
+  return c._queryable !== false && c._ending !== true;
 }
 
 /** Drops a connection that timed out or failed: the socket is destroyed, nothing waits on the server. */

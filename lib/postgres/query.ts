@@ -8,6 +8,7 @@
  */
 import type { ConnectionConfig } from '../types.js';
 import { config } from '../config.js';
+import { isAppError } from '../errors.js';
 import { describeStatement } from './describe.js';
 import { openRowCursor, RowCursor } from './row-cursor.js';
 import { withReadOnlyTransaction, type SessionOptions } from './session.js';
@@ -55,9 +56,15 @@ export interface RowSource {
   columns: QueryColumn[];
   /** The next rows (at least one), or [] when there are no more. */
   take(): Promise<Value[][]>;
+  /** True when [] came because the next row was over SQL_MAX_ROW_BYTES (after some rows were taken). */
+  readonly cutByRowCap: boolean;
   /** When the statement started (performance.now()). */
   started: number;
 }
+
+/** The wire guard's refusal of a row over SQL_MAX_ROW_BYTES (wire-guard.ts). */
+const isRowTooLarge = (err: unknown) =>
+  isAppError(err, 'SqlError') && typeof err.details?.maxRowBytes === 'number';
 
 export const clampLimit = (limit: number | undefined): number =>
   Math.max(1, Math.min(Math.floor(limit ?? DEFAULT_ROW_LIMIT), MAX_ROW_LIMIT));
@@ -88,14 +95,35 @@ export async function withQueryRows<T>(
     };
     const cursor = new RowCursor(sql, convert, opts.maxRows);
     openRowCursor(client, cursor);
+    // Rows already handed on stay valid when a later one is over the cap: the result ends there, cut for size
+    // (a row over the cap could never fit a reply's byte budget). Before any row, the cap is the error.
+    let taken = 0;
+    let cutByRowCap = false;
+    const take = async () => {
+      if (cutByRowCap) return [];
+      try {
+        const rows = await cursor.take();
+        taken += rows.length;
+        return rows;
+      } catch (err) {
+        if (taken === 0 || !isRowTooLarge(err)) throw err;
+        cutByRowCap = true;
+        return [];
+      }
+    };
     try {
       return await work({
         columns: fields.map((f, i) => ({ name: f.name, type: types[i]!.name })),
-        take: () => cursor.take(),
+        take,
+        get cutByRowCap() {
+          return cutByRowCap;
+        },
         started,
       });
     } finally {
-      await cursor.close();
+      await cursor.close().catch((err: unknown) => {
+        if (!cutByRowCap) throw err;
+      });
     }
   });
 }
@@ -113,7 +141,11 @@ export async function takeWithin(
   let bytes = 0;
   for (;;) {
     const rows = await source.take();
-    if (rows.length === 0) return { rowCount, truncated: false };
+    if (rows.length === 0) {
+      return source.cutByRowCap
+        ? { rowCount, truncated: true, truncatedReason: 'bytes' }
+        : { rowCount, truncated: false };
+    }
     for (const row of rows) {
       if (rowCount === bounds.limit) return { rowCount, truncated: true, truncatedReason: 'rows' };
       const json = valueJson(row);

@@ -49,6 +49,7 @@ export class RowCursor {
   private error: unknown;
   private wake: (() => void) | undefined;
   private discard = false;
+  private handedOut = false;
 
   constructor(
     private readonly text: string,
@@ -112,14 +113,21 @@ export class RowCursor {
 
   // ---- the reader's side
 
-  /** The rows queued so far (waiting for at least one), or [] when the result is exhausted. */
+  /**
+   * The rows queued so far (waiting for at least one), or [] when the result is exhausted. The first call
+   * waits for the first batch to end (or to fill the queue), so an error in the first rows — a failed cast,
+   * a division by zero, a row over the cap — comes before any row does and can still be the request's status.
+   * Later errors come after the rows that preceded them.
+   */
   async take(): Promise<Value[][]> {
     for (;;) {
-      if (this.error !== undefined) throw this.error;
-      if (this.queue.length > 0) {
+      const first = !this.handedOut;
+      if (this.error !== undefined && (first || this.queue.length === 0)) throw this.error;
+      if (this.queue.length > 0 && (!first || this.state !== 'batch' || this.paused)) {
         const rows = this.queue;
         this.queue = [];
         this.queuedBytes = 0;
+        this.handedOut = true;
         this.resume();
         return rows;
       }

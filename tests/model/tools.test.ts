@@ -66,6 +66,32 @@ describe('run_sql', () => {
     expect(JSON.stringify(out.query!.preview).length).toBeLessThanOrEqual(4_100);
   });
 
+  it('bounds the rows event by SQL_MAX_RESULT_BYTES and the stored preview by bytes; json values are plain', async () => {
+    process.env.SQL_MAX_RESULT_BYTES = '20000';
+    try {
+      const rec = recorder();
+      const out = await createDatabaseTools({ conn }).run(
+        {
+          name: 'run_sql',
+          args: { sql: `SELECT id, body, '{"a": [1]}'::jsonb AS j FROM notes ORDER BY id` },
+        },
+        { signal: live(), emit: rec.emit },
+      );
+      const rows = rec.events[1]!.data;
+      expect(rows).toMatchObject({ truncated: true, truncatedReason: 'bytes' });
+      expect(Buffer.byteLength(JSON.stringify(rows.rows))).toBeLessThanOrEqual(20_000);
+      expect(rows.rows[0]).toEqual([1, 'x'.repeat(2000), { a: [1] }]);
+      expect(out.response).toMatchObject({ truncated: true, truncatedReason: 'bytes' });
+    } finally {
+      delete process.env.SQL_MAX_RESULT_BYTES;
+    }
+    const wide = await createDatabaseTools({ conn }).run(
+      { name: 'run_sql', args: { sql: `SELECT repeat('é', 1500) FROM generate_series(1, 10)` } },
+      { signal: live(), emit: recorder().emit },
+    );
+    expect(Buffer.byteLength(JSON.stringify(wide.query!.preview))).toBeLessThanOrEqual(4_100);
+  });
+
   it('returns SQL errors as the result and emits query_error', async () => {
     const rec = recorder();
     const out = await createDatabaseTools({ conn }).run(

@@ -3,7 +3,8 @@ import pg from 'pg';
 import { parsePostgresUrl } from '../../lib/connectors/url.js';
 import { explainQuery } from '../../lib/postgres/explain.js';
 import { runReadOnlyQuery } from '../../lib/postgres/query.js';
-import { RawJson } from '../../lib/postgres/values.js';
+import { plainValue, RawJson } from '../../lib/postgres/values.js';
+import { valueJson } from '../../lib/postgres/value-text.js';
 import type { ConnectionConfig } from '../../lib/types.js';
 import { rejectionOf as failure } from '../support/errors.js';
 import { createTestDatabase, type TestDatabase } from '../support/postgres.js';
@@ -120,6 +121,53 @@ describe('results', () => {
     console.log(
       `generate_series(1, 1e8) capped at 10,000 rows in ${ms} ms, heap +${((process.memoryUsage().heapUsed - heapBefore) / 1e6).toFixed(1)} MB`,
     );
+  });
+
+  it('stops at the byte budget and says so (truncatedReason "bytes"), with rows "rows"', async () => {
+    const sql = `SELECT g, repeat(md5(g::text), 320) AS doc FROM generate_series(1, 10000) g`; // ~10 KB rows
+    const r = await runReadOnlyQuery(conn, sql, { limit: 10_000, maxBytes: 100_000 });
+    expect(r).toMatchObject({ truncated: true, truncatedReason: 'bytes' });
+    const sizes = r.rows.map((row) => Buffer.byteLength(valueJson(row)));
+    const used = sizes.reduce((a, b) => a + b, 0) + sizes.length - 1;
+    expect(used).toBeLessThanOrEqual(100_000);
+    expect(used + 1 + sizes[0]!).toBeGreaterThan(100_000); // the next row would not have fit
+    expect(r.rowCount).toBe(r.rows.length);
+    const dflt = await runReadOnlyQuery(conn, sql, { limit: 10_000 });
+    expect(dflt.truncatedReason).toBe('bytes');
+    expect(JSON.stringify(plainValue(dflt.rows)).length).toBeLessThanOrEqual(8 * 1024 * 1024);
+    const byRows = await runReadOnlyQuery(conn, sql, { limit: 5 });
+    expect(byRows).toMatchObject({ rowCount: 5, truncated: true, truncatedReason: 'rows' });
+    const first = await runReadOnlyQuery(conn, sql, { maxBytes: 1_000 });
+    expect(first).toMatchObject({ rowCount: 0, rows: [], truncated: true, truncatedReason: 'bytes' });
+  });
+
+  it('refuses a row over the row cap before buffering it: 400 naming the cap', async () => {
+    const err = await failure(
+      runReadOnlyQuery(conn, `SELECT repeat('x', 2000000) AS big`, { maxMessageBytes: 1024 * 1024 }),
+    );
+    expect(err.code).toBe('SqlError');
+    expect(statusOf(err)).toBe(400);
+    expect(err.message).toMatch(/larger than the 1048576-byte limit for one row \(SQL_MAX_ROW_BYTES\)/);
+  });
+
+  it('ends a result at a row over the cap once rows were read (cut for size), and the next query works', async () => {
+    const r = await runReadOnlyQuery(
+      conn,
+      `SELECT g, CASE WHEN g = 150 THEN repeat('x', 2000000) ELSE 'a' END AS v FROM generate_series(1, 200) g`,
+      { maxMessageBytes: 1024 * 1024 },
+    );
+    // The first batch (100 rows) is complete; rows that shared a socket read with the big row's header are
+    // dropped with it (the wire guard hands on nothing from a chunk it refuses).
+    expect(r).toMatchObject({ truncated: true, truncatedReason: 'bytes' });
+    expect(r.rowCount).toBeGreaterThanOrEqual(100);
+    expect(r.rowCount).toBeLessThanOrEqual(149);
+    expect(r.rows.map((row) => row[0])).toEqual(Array.from({ length: r.rowCount }, (_, i) => i + 1));
+    expect((await runReadOnlyQuery(conn, 'SELECT 1 AS ok')).rows).toEqual([[1]]);
+  });
+
+  it('an error in the first rows is the answer, not a cut result', async () => {
+    const err = await failure(runReadOnlyQuery(conn, 'SELECT 1 / (g - 50) FROM generate_series(1, 100) g'));
+    expect(err.details).toMatchObject({ pgCode: '22012' });
   });
 
   it('returns no columns for a statement without a result set', async () => {
