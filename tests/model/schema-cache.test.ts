@@ -140,4 +140,17 @@ describe('the schema index cache', () => {
       'could not store the schema index',
     ]);
   });
+
+  it('holds a bounded number of relations in memory, least recently used out first', async () => {
+    const { calls, catalog } = countedCatalog();
+    const cache = new SchemaIndexCache({ catalog, store: dynamoStore, maxRelations: 3 });
+    const a = { uid: 'user-f', connectorId: 'c6', version: 'v1' };
+    const b = { uid: 'user-f', connectorId: 'c7', version: 'v1' };
+    expect((await cache.get(a, conn)).source).toBe('catalog'); // 2 relations
+    expect((await cache.get(a, conn)).source).toBe('memory');
+    expect((await cache.get(b, conn)).source).toBe('catalog'); // 4 held: a goes
+    expect((await cache.get(b, conn)).source).toBe('memory');
+    expect((await cache.get(a, conn)).source).toBe('store');
+    expect(calls.inspect).toBe(2);
+  });
 });

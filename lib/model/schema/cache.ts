@@ -16,7 +16,12 @@ import { buildSchemaIndex, INDEX_FORMAT, type SchemaIndex } from './relations.js
 
 /** How long an index is trusted before the catalog's fingerprint is checked again. */
 export const RECHECK_MS = 60_000;
+/**
+ * What one process holds: a 5,000-relation index takes about 12 MB of heap once prepared, so the bound is on
+ * relations (the most recently used index is always kept, whatever its size).
+ */
 const MAX_ENTRIES = 50;
+const MAX_RELATIONS_HELD = 20_000;
 
 export interface SchemaRef {
   uid: string;
@@ -65,6 +70,8 @@ export class SchemaIndexCache {
       store?: IndexStore;
       now?: () => number;
       warn?: CacheWarning;
+      /** Relations held in memory across indexes (tests lower it). */
+      maxRelations?: number;
     },
   ) {}
 
@@ -85,7 +92,7 @@ export class SchemaIndexCache {
       pending = this.load(ref, conn, entry, signal).then(({ entry: loaded, source }) => {
         this.entries.delete(key);
         this.entries.set(key, loaded);
-        while (this.entries.size > MAX_ENTRIES) this.entries.delete(this.entries.keys().next().value!);
+        this.evict();
         return { ranked: loaded.ranked, source };
       });
       const settle = () => this.loading.delete(key);
@@ -93,6 +100,18 @@ export class SchemaIndexCache {
       this.loading.set(key, pending);
     }
     return pending;
+  }
+
+  /** Least recently used first, down to the bounds; the newest entry stays. */
+  private evict(): void {
+    const limit = this.deps.maxRelations ?? MAX_RELATIONS_HELD;
+    let held = 0;
+    for (const e of this.entries.values()) held += e.index.relations.length;
+    for (const [key, e] of this.entries) {
+      if (this.entries.size <= 1 || (this.entries.size <= MAX_ENTRIES && held <= limit)) break;
+      this.entries.delete(key);
+      held -= e.index.relations.length;
+    }
   }
 
   /** Forgets what this process holds (DynamoDB keeps its copy). */
