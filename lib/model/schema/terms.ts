@@ -142,6 +142,14 @@ export function buildSearchIndex(index: SchemaIndex): SearchIndex {
     if (!s) nameStems.set(name, (s = identifierStems(name, splitter)));
     return s;
   };
+  // Comments repeat too ("Date and time the record was last updated." on every table).
+  const textStems = new Map<string, string[]>();
+  const proseOf = (text: string | undefined) => {
+    if (!text) return [];
+    let s = textStems.get(text);
+    if (!s) textStems.set(text, (s = proseStems(text)));
+    return s;
+  };
 
   relations.forEach((r, i) => {
     const tf = new Map<string, number>();
@@ -150,13 +158,13 @@ export function buildSearchIndex(index: SchemaIndex): SearchIndex {
     };
     add(stemsOf(r.name), FIELD.name);
     add(stemsOf(r.schema), FIELD.schema);
-    add(proseStems(r.comment), FIELD.comment);
+    add(proseOf(r.comment), FIELD.comment);
     const cols: string[][] = [];
     for (const c of r.columns) {
       const stems = stemsOf(c.name);
       cols.push(stems);
       add(stems, FIELD.column);
-      add(proseStems(c.comment), FIELD.columnComment);
+      add(proseOf(c.comment), FIELD.columnComment);
       if (c.values) add(proseStems(c.values.slice(0, 50).join(' ')), FIELD.values);
     }
     columnStems.push(cols);
