@@ -17,7 +17,7 @@ import { formatEventId } from './event-id.js';
 import { ReplyRecorder } from './recorder.js';
 import { newReplyState } from './reply-state.js';
 import { chatEventData, idsOf, type ReplyPlan } from './start.js';
-import { beforeDeadline, schemaCacheKey } from './schema-context.js';
+import { beforeDeadline, schemaRef } from './schema-context.js';
 
 export async function streamReply(stream: SseStream, plan: ReplyPlan): Promise<void> {
   const { uid, chat, log } = plan;
@@ -100,7 +100,10 @@ async function generate(
   if (plan.database) {
     const { connector, conn } = plan.database;
     schema = await beforeDeadline(
-      getSchemaContext(schemaCacheKey(plan.uid, connector), conn).catch((err: unknown) => {
+      getSchemaContext(schemaRef(plan.uid, connector), conn, {
+        question: plan.userMessage.content,
+        history: plan.history,
+      }).catch((err: unknown) => {
         schemaNote = `(The schema could not be read: ${err instanceof AppError ? err.message : 'unknown error'}.)`;
         return undefined;
       }),
@@ -109,7 +112,10 @@ async function generate(
     if (schema) schemaNote = schema.summary;
   }
   const tools = plan.database
-    ? createDatabaseTools({ conn: plan.database.conn, ...(schema ? { describeTable: schema.describe } : {}) })
+    ? createDatabaseTools({
+        conn: plan.database.conn,
+        ...(schema ? { describeTable: schema.describe, searchSchema: schema.search } : {}),
+      })
     : undefined;
   return runAgent({
     client: plan.client,

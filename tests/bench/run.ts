@@ -17,6 +17,7 @@ const PARTS: Record<string, Part> = {
   sql: async () => (await import('./sql.js')).sql(),
   results: async () => (await import('./results.js')).results(),
   resume: async () => (await import('./resume.js')).resume(),
+  'schema-context': async () => (await import('./schema-context.js')).schemaContext(),
 };
 
 async function main(): Promise<void> {

@@ -242,8 +242,8 @@ describe('POST /connectors/{id}/chats', () => {
 
     // The schema summary reached the model, and the second call carries the rows as a functionResponse.
     const system = gemini.requests[0]!.body.systemInstruction!.parts![0]!.text as string;
-    expect(system).toContain('public.customers (table');
-    expect(system).toContain('customer_id integer NOT NULL → public.customers.id');
+    expect(system).toContain('- public.customers (~3 rows): id int PK, name text, city text');
+    expect(system).toContain('customer_id int → public.customers.id');
     const response = partsOf(gemini.requests[1]!.body).find((p) => p.functionResponse) as any;
     expect(response.functionResponse).toMatchObject({ id: 'q1', name: 'run_sql' });
     expect(response.functionResponse.response.rows).toEqual([
