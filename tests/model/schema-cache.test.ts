@@ -26,10 +26,11 @@ const unreachable = (): ConnectionConfig => ({ ...conn, port: 1 });
 
 beforeAll(async () => {
   db = await createTestDatabase('schema_cache');
+  const reader = await db.readerUrl(); // before the fixture: its default privileges cover every table
   await db.query(`
     CREATE TABLE customers (id int PRIMARY KEY, name text);
     CREATE TABLE orders (id int PRIMARY KEY, customer_id int REFERENCES customers(id), total numeric);`);
-  conn = parsePostgresUrl(db.url, 'disable');
+  conn = parsePostgresUrl(reader, 'disable');
 });
 afterAll(async () => {
   await db?.drop();

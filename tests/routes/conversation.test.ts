@@ -161,6 +161,35 @@ describe('POST /connectors/{id}/chats', () => {
     expect((await getChat(UID, chatId)).title).toBe('Say hello');
   });
 
+  it('on a privileged role, gives the model no tools and tells it why (its SQL never runs there)', async () => {
+    const url = new URL(db.url); // the test server's superuser
+    const superuser = await createConnector(UID, {
+      name: 'Admin',
+      host: url.hostname,
+      port: Number(url.port || 5432),
+      database: db.name,
+      user: decodeURIComponent(url.username),
+      password: decodeURIComponent(url.password) || null,
+      ssl: 'disable',
+    });
+    gemini.script({ chunks: ['Please connect with a read-only role.'] });
+    const stream = await run(
+      await createChat(
+        ctxFor({
+          path: `/connectors/${superuser.id}/chats`,
+          params: { id: superuser.id },
+          body: { message: 'How many orders?' },
+        }),
+      ),
+    );
+    expect(stream.names()).toEqual(['chat', 'token', 'stored', 'done']);
+    const request = gemini.requests[0]!.body;
+    expect(request.tools).toBeUndefined();
+    const system = request.systemInstruction!.parts![0]!.text as string;
+    expect(system).toContain('Semaia does not run SQL for you on this connection');
+    expect(system).toMatch(/superuser/);
+  });
+
   it('uses the title from the request', async () => {
     gemini.script({ chunks: ['ok'] });
     const stream = await run(await startChat({ message: 'hi', title: 'My analysis' }));

@@ -24,6 +24,8 @@ const NOISE = Array.from({ length: 120 }, (_, i) => {
 beforeAll(async () => {
   scripted = await startScriptedGemini({ fallback: 'fail' });
   db = await createTestDatabase('schema_context');
+  // A read-only role made before the fixture, so its default privileges cover every schema and table.
+  const reader = await db.readerUrl();
   await db.query(`
     ${NOISE}
     CREATE TABLE public.customers (id int PRIMARY KEY, name text, email text);
@@ -41,7 +43,7 @@ beforeAll(async () => {
     env: { GEMINI_API_KEY: 'test-key', GEMINI_BASE_URL: scripted.url, MODEL_RETRY_BASE_MS: '20' },
   });
   const created = await api.request('POST', '/connectors', {
-    body: { name: 'Big', ...parsePostgresUrl(db.url, 'disable') },
+    body: { name: 'Big', ...parsePostgresUrl(reader, 'disable') },
   });
   expect(created.status).toBe(201);
   connectorId = created.json.connector.id;
