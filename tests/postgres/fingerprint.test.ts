@@ -11,10 +11,12 @@ let conn: ConnectionConfig;
 
 beforeAll(async () => {
   db = await createTestDatabase('fingerprint');
+  // As the model's index reads it: a read-only role, made before the fixture so it can see every table.
+  const reader = await db.readerUrl();
   await db.query(
     `CREATE TYPE mood AS ENUM ('ok', 'sad'); CREATE TABLE t (id int PRIMARY KEY, m mood, v text);`,
   );
-  conn = parsePostgresUrl(db.url, 'disable');
+  conn = parsePostgresUrl(reader, 'disable');
 });
 afterAll(async () => {
   await db?.drop();
