@@ -180,13 +180,11 @@ describe('connector SQL routes over HTTP', () => {
         ssl: 'disable',
       },
     });
-    const started = Date.now();
     const res = await api.request('POST', `/connectors/${created.json.connector.id}/query`, {
       body: { sql: 'select 1' },
     });
     expect(res.status).toBe(502);
     expect(res.json.error).toMatchObject({ code: 'ConnectorError', reason: 'unreachable' });
     expect(res.text).not.toContain('pw');
-    expect(Date.now() - started).toBeLessThan(8000);
   });
 });
