@@ -52,6 +52,8 @@ export interface RowsResult {
   rows: unknown[][];
   rowCount: number;
   truncated: boolean;
+  /** Which bound cut the result: `limit` rows, or SQL_MAX_RESULT_BYTES / SQL_MAX_ROW_BYTES. */
+  truncatedReason?: 'rows' | 'bytes';
 }
 
 /**

@@ -14,7 +14,7 @@ import type { ModelClient } from '../model/client.js';
 import { explainSystemInstruction, explainUserPrompt, userContent } from '../model/prompt.js';
 import { getSchemaContext } from '../model/schema.js';
 import type { ConnectorAccess } from '../store/connectors.js';
-import { beforeDeadline, schemaCacheKey } from './schema-context.js';
+import { beforeDeadline, schemaRef } from './schema-context.js';
 
 export interface ExplainInput {
   uid: string;
@@ -31,7 +31,7 @@ export interface ExplainInput {
 async function explain(input: ExplainInput, emit: Emit): Promise<AgentResult> {
   const { connector, conn } = input.access;
   const schema = await beforeDeadline(
-    getSchemaContext(schemaCacheKey(input.uid, connector), conn).catch(() => undefined),
+    getSchemaContext(schemaRef(input.uid, connector), conn).catch(() => undefined),
     input.deadlineAt,
   );
   return runAgent({

@@ -5,7 +5,7 @@
  * reply has been stored.
  */
 import { config } from '../config.js';
-import { AppError } from '../errors.js';
+import { AppError, isAppError } from '../errors.js';
 import type { SseStream } from '../http/sse-stream.js';
 import { withSqlSlot } from '../limits/sql.js';
 import { recordTokens } from '../limits/tokens.js';
@@ -19,7 +19,7 @@ import { formatEventId } from './event-id.js';
 import { ReplyRecorder } from './recorder.js';
 import { newReplyState } from './reply-state.js';
 import { chatEventData, idsOf, type ReplyPlan } from './start.js';
-import { beforeDeadline, schemaCacheKey } from './schema-context.js';
+import { beforeDeadline, schemaRef } from './schema-context.js';
 
 export async function streamReply(stream: SseStream, plan: ReplyPlan): Promise<void> {
   const { uid, chat, log } = plan;
@@ -101,24 +101,34 @@ async function generate(
 ): Promise<AgentResult> {
   let schema: SchemaContext | undefined;
   let schemaNote = '(No database is connected to this chat: its connector was deleted.)';
+  // A role that can act outside read-only SQL never runs the model's SQL (docs/security.md): the model is
+  // given no tools and told why, so it can tell the user what to change.
+  let privileged = false;
   if (plan.database) {
     const { connector, conn } = plan.database;
     schema = await beforeDeadline(
-      getSchemaContext(schemaCacheKey(plan.uid, connector), conn).catch((err: unknown) => {
-        schemaNote = `(The schema could not be read: ${err instanceof AppError ? err.message : 'unknown error'}.)`;
+      getSchemaContext(schemaRef(plan.uid, connector), conn, {
+        question: plan.userMessage.content,
+        history: plan.history,
+      }).catch((err: unknown) => {
+        privileged = isAppError(err, 'PrivilegedRole');
+        schemaNote = privileged
+          ? `(Semaia does not run SQL for you on this connection: ${(err as AppError).message}. Tell the user to connect with a read-only role, as Semaia's documentation shows, and answer without data.)`
+          : `(The schema could not be read: ${err instanceof AppError ? err.message : 'unknown error'}.)`;
         return undefined;
       }),
       plan.deadlineAt,
     );
     if (schema) schemaNote = schema.summary;
   }
-  const tools = plan.database
-    ? createDatabaseTools({
-        conn: plan.database.conn,
-        ...(schema ? { describeTable: schema.describe } : {}),
-        withSlot: sqlSlotFor(plan, plan.database.connector.id),
-      })
-    : undefined;
+  const tools =
+    plan.database && !privileged
+      ? createDatabaseTools({
+          conn: plan.database.conn,
+          ...(schema ? { describeTable: schema.describe, searchSchema: schema.search } : {}),
+          withSlot: sqlSlotFor(plan, plan.database.connector.id),
+        })
+      : undefined;
   return runAgent({
     client: plan.client,
     systemInstruction: chatSystemInstruction({

@@ -1,9 +1,13 @@
-/** The connector's schema as the model's context: cache key and deadline handling shared by chats and explain. */
+/** The connector's schema as the model's context: the index's name and deadline handling shared by chats and explain. */
+import type { SchemaRef } from '../model/schema.js';
 import type { Connector } from '../types.js';
 
-/** Names the user, the connector and its version, so an edited connector is inspected again. */
-export const schemaCacheKey = (uid: string, connector: Connector): string =>
-  `${uid}\u0000${connector.id}\u0000${connector.updatedAt}`;
+/** Names the user, the connector and its version, so an edited connector gets a new index. */
+export const schemaRef = (uid: string, connector: Connector): SchemaRef => ({
+  uid,
+  connectorId: connector.id,
+  version: connector.updatedAt,
+});
 
 /** Resolves within the deadline or not at all (the caller then goes on without it). */
 export async function beforeDeadline<T>(work: Promise<T>, deadlineAt: number): Promise<T | undefined> {

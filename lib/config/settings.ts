@@ -126,6 +126,25 @@ export const SETTINGS = {
     15_000,
     'statement timeout of user and model SQL',
   ),
+  sqlMaxResultBytes: setting(
+    'SQL_MAX_RESULT_BYTES',
+    integer(1_024, 32 * 1024 * 1024),
+    8 * 1024 * 1024,
+    "bytes of rows (their JSON) one query reads for a reply or a chat's `run_sql`; a request's `maxBytes` may go up to 32 MiB",
+  ),
+  sqlMaxRowBytes: setting(
+    'SQL_MAX_ROW_BYTES',
+    integer(1_024, 1024 * 1024 * 1024),
+    32 * 1024 * 1024,
+    'largest row accepted from a database, checked before the row is buffered (a larger one answers 400)',
+  ),
+  csvMaxRows: setting('CSV_MAX_ROWS', integer(1, 100_000_000), 1_000_000, 'rows of one CSV or NDJSON export'),
+  sqlExportTimeoutMs: setting(
+    'SQL_EXPORT_TIMEOUT_MS',
+    integer(1_000, 900_000),
+    120_000,
+    "time limit of one CSV or NDJSON export (within the function's remaining time)",
+  ),
   connectorAllowedNetworks: setting(
     'CONNECTOR_ALLOWED_NETWORKS',
     NETWORKS,
@@ -164,7 +183,7 @@ export const SETTINGS = {
     'SSE_WRITE_TIMEOUT_MS',
     integer(100, 900_000),
     30_000,
-    'a response write (SSE event or JSON body) not drained by then marks the client gone: later writes are dropped, a reply is still generated and stored, and the connection is closed',
+    'a response write not drained by then marks the client gone: an SSE stream drops its later events (a reply is still generated and stored), a streamed query result or export stops',
   ),
   maxBodyBytes: setting(
     'MAX_BODY_BYTES',

@@ -1,7 +1,8 @@
 /**
  * One invocation, start to end: normalize the event, answer preflights, find the route, check the user,
- * run the handler, and write its JSON or SSE reply. Errors before the first body byte become JSON error
- * responses with the taxonomy's status; errors after it become an SSE `error` event, then the end.
+ * run the handler, and write its JSON, SSE or streamed reply. Errors before the first body byte become JSON
+ * error responses with the taxonomy's status; errors after it become an SSE `error` event, then the end, or
+ * for a streamed body a cut response.
  */
 import type { Writable } from 'node:stream';
 import { performance } from 'node:perf_hooks';
@@ -12,7 +13,7 @@ import { AppError } from '../errors.js';
 import { describeError } from './errors.js';
 import { normalizeEvent } from './normalize.js';
 import { dropUnprovenUser } from './proven-user.js';
-import { SseResponse, sendJson } from './respond.js';
+import { BodyResponse, SseResponse, sendJson } from './respond.js';
 import { endStream } from './stream-io.js';
 import type { Router } from './router.js';
 import type { ApiRequest, Reply, RouteContext, RouteHandler } from './types.js';
@@ -91,6 +92,8 @@ interface Outcome {
   stream?: boolean;
   /** The client stopped reading (SSE_WRITE_TIMEOUT_MS): the rest of the stream was dropped. */
   stalled?: boolean;
+  /** A streamed body failed after its first byte: the invocation must fail so the response is cut. */
+  cut?: boolean;
 }
 
 export async function dispatch(
@@ -151,6 +154,12 @@ export async function dispatch(
     user: req?.user?.uid,
     ...(coldStart ? { coldStart: true } : {}),
   });
+  // Rejecting after the first write, before end(), is how a response is cut: the runtime sends the error
+  // trailers and the front end ends the client's response mid-body (tests/local/streaming-rules.ts,
+  // rejectMidStream; destroying the stream would leave the invocation hanging instead).
+  if (outcome.cut) {
+    throw new Error(`The response was cut after its first byte (${outcome.errorCode ?? 'Internal'})`);
+  }
 }
 
 async function route(
@@ -206,6 +215,26 @@ async function route(
   if (reply.kind === 'json') {
     await sendJson(responseStream, reply.status, reply.body, { ...reply.headers, ...common });
     return { status: reply.status, route: routeName };
+  }
+
+  if (reply.kind === 'stream') {
+    const body = new BodyResponse(
+      responseStream,
+      reply.status,
+      { ...reply.headers, ...common },
+      config.sseWriteTimeoutMs,
+    );
+    try {
+      await reply.run(body);
+    } catch (err) {
+      if (!body.started)
+        return { ...(await failBeforeBody(err, responseStream, req.requestId, log)), route: routeName };
+      const { error } = describeError(err, req.requestId);
+      log.error('stream failed', err);
+      return { status: reply.status, route: routeName, stream: true, errorCode: error.code, cut: true };
+    }
+    await body.end();
+    return { status: reply.status, route: routeName, stream: true };
   }
 
   const sse = new SseResponse(

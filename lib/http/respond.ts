@@ -6,11 +6,12 @@
  * (content-length, connection, transfer-encoding) goes in the prelude.
  */
 import type { Writable } from 'node:stream';
-import { config } from '../config.js';
+import { AppError } from '../errors.js';
 import { corsHeaders } from './cors.js';
 import { formatComment, formatEvent, formatJsonEvent } from './sse.js';
 import { endStream, isWritable, writeChunk } from './stream-io.js';
 import type { SseStream } from './sse-stream.js';
+import type { BodyWriter } from './types.js';
 
 const HOP_BY_HOP = new Set(['content-length', 'connection', 'transfer-encoding', 'keep-alive', 'upgrade']);
 
@@ -36,9 +37,6 @@ function preludeHeaders(
   return out;
 }
 
-/** JSON bodies go out in slices of this size, so a slow reader is told apart from one that stopped reading. */
-const JSON_SLICE_BYTES = 64 * 1024;
-
 export async function sendJson(
   stream: Writable,
   status: number,
@@ -50,22 +48,43 @@ export async function sendJson(
     statusCode: status,
     headers: preludeHeaders(hasBody ? JSON_HEADERS : EMPTY_HEADERS, headers),
   });
-  const timeoutMs = config.sseWriteTimeoutMs;
-  const text = hasBody ? JSON.stringify(body) : '';
   // write('') even without a body: `end()` alone would never send the prelude (client sees 200, empty).
-  const slices =
-    text.length <= JSON_SLICE_BYTES / 4 ? [text] : sliceBytes(Buffer.from(text), JSON_SLICE_BYTES);
-  for (const slice of slices) {
-    // A client that stopped reading: free what is buffered now instead of holding it to the deadline.
-    if (!(await writeChunk(out, slice, timeoutMs))) return void out.destroy();
-  }
-  await endStream(out, timeoutMs);
+  await writeChunk(out, hasBody ? JSON.stringify(body) : '');
+  await endStream(out);
 }
 
-function sliceBytes(bytes: Buffer, size: number): Buffer[] {
-  const out: Buffer[] = [];
-  for (let i = 0; i < bytes.length; i += size) out.push(bytes.subarray(i, i + size));
-  return out;
+const STREAM_HEADERS: Record<string, string> = { ...corsHeaders, 'cache-control': 'no-store' };
+
+/** A streamed body: the prelude is sent with the first write, so a failure before it can still be a status. */
+export class BodyResponse implements BodyWriter {
+  private out: Writable | undefined;
+
+  constructor(
+    private readonly stream: Writable,
+    private readonly status: number,
+    private readonly headers: Record<string, string>,
+    private readonly writeTimeoutMs = Infinity,
+  ) {}
+
+  get started(): boolean {
+    return this.out !== undefined;
+  }
+
+  /** Rejects (Timeout) when the chunk has not drained within `writeTimeoutMs`: the producer must stop. */
+  async write(chunk: string | Uint8Array): Promise<void> {
+    this.out ??= awslambda.HttpResponseStream.from(this.stream, {
+      statusCode: this.status,
+      headers: preludeHeaders(STREAM_HEADERS, this.headers),
+    });
+    if (!(await writeChunk(this.out, chunk, this.writeTimeoutMs))) {
+      throw new AppError('Timeout', 'The client stopped reading the response');
+    }
+  }
+
+  async end(): Promise<void> {
+    if (!this.out) await this.write(''); // `end()` alone would never send the prelude
+    await endStream(this.out!);
+  }
 }
 
 export const SSE_HEADERS: Record<string, string> = {
@@ -79,7 +98,8 @@ export const SSE_HEADERS: Record<string, string> = {
  * An open SSE response: events, comments and a heartbeat, with writes dropped once the client is gone. A
  * client is gone when the stream closed (locally) or when a write has not drained within `writeTimeoutMs`
  * (it stopped reading; Lambda never says): from then on nothing more is buffered for it, so one stalled
- * stream holds at most the stream's buffer plus the write that stalled, and `close` frees that at once.
+ * stream holds at most the stream's buffer plus the write that stalled. The stream is still ended: it
+ * finishes if the client reads again, or at the function's timeout (a response cannot be dropped).
  */
 export class SseResponse implements SseStream {
   private readonly out: Writable;
@@ -134,8 +154,8 @@ export class SseResponse implements SseStream {
   async close(): Promise<void> {
     if (this.heartbeat) clearInterval(this.heartbeat);
     this.heartbeat = undefined;
-    if (this.stalled) this.out.destroy();
-    else await endStream(this.out, this.writeTimeoutMs);
+    // Not waiting on a client known to be stalled: the request log is written now, the runtime waits on.
+    if (!(await endStream(this.out, this.stalled ? 0 : this.writeTimeoutMs))) this.stalled = true;
   }
 
   private async write(text: string): Promise<void> {

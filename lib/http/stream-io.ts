@@ -50,25 +50,22 @@ export function writeChunk(
 }
 
 /**
- * Ends the stream and resolves when it has finished (or failed: nothing more can be done then). When it
- * has not finished within `timeoutMs` (a client that stopped reading), it is destroyed: its buffer is freed
- * and the front end cuts the response.
+ * Ends the stream and resolves when it has finished (or failed: nothing more can be done then), or after
+ * `timeoutMs` when a client that stopped reading keeps it from finishing. The stream is then left to finish
+ * by itself: the runtime cannot drop a response (destroying the stream would leave the invocation hanging:
+ * tests/local/streaming-rules.ts, destroyMidStream), so it ends once the client reads again, or at the
+ * function's timeout. False when it had not finished in time.
  */
-export function endStream(stream: Writable, timeoutMs = Infinity): Promise<void> {
-  if (stream.writableEnded || stream.destroyed) return Promise.resolve();
+export function endStream(stream: Writable, timeoutMs = Infinity): Promise<boolean> {
+  if (stream.writableEnded || stream.destroyed) return Promise.resolve(true);
   return new Promise((resolve) => {
     let timer: NodeJS.Timeout | undefined;
     const done = () => {
       clearTimeout(timer);
-      resolve();
+      resolve(true);
     };
     stream.once('error', done);
     stream.end(done);
-    if (Number.isFinite(timeoutMs)) {
-      timer = setTimeout(() => {
-        stream.destroy();
-        resolve();
-      }, timeoutMs);
-    }
+    if (Number.isFinite(timeoutMs)) timer = setTimeout(() => resolve(false), timeoutMs);
   });
 }

@@ -45,7 +45,26 @@ export type SseReply = {
   /** Writes the events. A throw after the first event becomes an `error` event; the stream is then ended. */
   run: (stream: SseStream) => Promise<void>;
 };
-export type Reply = JsonReply | SseReply;
+/** A body written as it is produced, with backpressure. */
+export interface BodyWriter {
+  /** Resolves when the chunk is accepted; the status line and headers go out before the first one. */
+  write(chunk: string | Uint8Array): Promise<void>;
+  /** True once the first byte went out: an error after that can only cut the response. */
+  readonly started: boolean;
+}
+export type StreamReply = {
+  kind: 'stream';
+  status: number;
+  /** `content-type` included. */
+  headers: Record<string, string>;
+  /**
+   * Writes the body. A throw before the first write becomes the usual JSON error response; a throw after it
+   * fails the invocation, which cuts the response (the client sees an incomplete body, never a short one
+   * that looks whole).
+   */
+  run: (body: BodyWriter) => Promise<void>;
+};
+export type Reply = JsonReply | SseReply | StreamReply;
 
 export const json = (status: number, body?: unknown, headers?: Record<string, string>): JsonReply => ({
   kind: 'json',
@@ -59,5 +78,11 @@ export const sse = (run: SseReply['run'], headers?: Record<string, string>): Sse
   run,
   headers,
 });
+
+export const streamBody = (
+  status: number,
+  headers: Record<string, string>,
+  run: StreamReply['run'],
+): StreamReply => ({ kind: 'stream', status, headers, run });
 
 export type RouteHandler = (ctx: RouteContext) => Promise<Reply>;

@@ -13,7 +13,7 @@ import { secondsUntil } from './windows.js';
 export interface Lease {
   /** Gives the lease back (once; later calls do nothing; never throws). */
   release(): Promise<void>;
-  /** The reply, with the lease given back when it is over: at once for JSON, after the stream for SSE. */
+  /** The reply, with the lease given back when it is over: at once for JSON, after its body for a stream. */
   during(reply: Reply): Promise<Reply>;
 }
 
@@ -22,25 +22,27 @@ const held = (release: () => Promise<void>): Lease => {
   const lease: Lease = {
     release: () => (done ??= release()),
     async during(reply) {
-      if (reply.kind !== 'sse') {
+      if (reply.kind === 'json') {
         await lease.release();
         return reply;
       }
-      const run = reply.run;
-      return {
-        ...reply,
-        run: async (stream) => {
-          try {
-            await run(stream);
-          } finally {
-            await lease.release();
-          }
-        },
-      };
+      if (reply.kind === 'sse') return { ...reply, run: releasedAfter(reply.run, lease) };
+      return { ...reply, run: releasedAfter(reply.run, lease) };
     },
   };
   return lease;
 };
+
+/** A reply's body writer, giving the lease back once the body is written, however that ends. */
+function releasedAfter<W>(run: (writer: W) => Promise<void>, lease: Lease) {
+  return async (writer: W) => {
+    try {
+      await run(writer);
+    } finally {
+      await lease.release();
+    }
+  };
+}
 
 /** For limits that are off: no store call at all. */
 export const NO_LEASE: Lease = held(async () => undefined);

@@ -8,7 +8,7 @@ import type { Logger } from '../log.js';
 import { countWithin } from '../store/counters.js';
 import { sqlLeasePoolSk, windowCounterSk } from '../store/keys.js';
 import { tooManyRequests } from './errors.js';
-import { takeLease } from './lease.js';
+import { takeLease, type Lease } from './lease.js';
 import { minuteWindow, secondsUntil } from './windows.js';
 
 /**
@@ -45,11 +45,10 @@ export interface SqlSession {
   log: Logger;
 }
 
-/** Runs `work` (one session on the connector's database) in one of the connector's slots. */
-export async function withSqlSlot<T>(s: SqlSession, work: () => Promise<T>): Promise<T> {
+/** Takes one of the connector's slots for a session (a 429 when all are taken). */
+export function takeSqlSlot(s: SqlSession): Promise<Lease> {
   const max = config.sqlConcurrentPerConnector;
-  if (max === Infinity) return work();
-  const lease = await takeLease({
+  return takeLease({
     uid: s.uid,
     poolSk: sqlLeasePoolSk(s.connectorId),
     limit: 'sqlConcurrentPerConnector',
@@ -59,9 +58,14 @@ export async function withSqlSlot<T>(s: SqlSession, work: () => Promise<T>): Pro
     refused: `At most ${max} SQL statements may run at once on this connector; wait for one to finish`,
     log: s.log,
   });
+}
+
+/** Runs `work` (one session on the connector's database) in one of the connector's slots. */
+export async function withSqlSlot<T>(s: SqlSession, work: () => Promise<T>): Promise<T> {
+  const slot = await takeSqlSlot(s);
   try {
     return await work();
   } finally {
-    await lease.release();
+    await slot.release();
   }
 }

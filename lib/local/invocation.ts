@@ -113,7 +113,11 @@ export function invokeStreaming(
     });
     try {
       // Like the runtime: after the handler resolves, wait for the stream to end (until the timeout).
-      const outcome = await Promise.race([runHandler().then(() => finished), timeout]);
+      let outcome = await Promise.race([runHandler().then(() => finished), timeout]);
+      // A stream destroyed with an error before its end: the real client's aborted request never completes
+      // the invocation (no response, no error); the platform's timeout ends it. (Locally the shim destroys the
+      // stream without an error when the client leaves: that one ends here.)
+      if (outcome !== 'timeout' && stream.errored && !stream.writableFinished) outcome = await timeout;
       if (outcome === 'timeout') {
         fail(`Task timed out after ${(options.timeoutMs / 1000).toFixed(2)} seconds`);
         return;

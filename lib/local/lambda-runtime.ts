@@ -8,7 +8,8 @@
  *     after a write, and arranges for the JSON prelude + 8 NUL bytes to go out just before the first write();
  *   - end(chunk) bypasses that hook (so end('x') without a write sends a body with no prelude);
  *   - after the handler resolves, the invocation waits for the stream to end (until the timeout), and
- *     fails if it never finished.
+ *     fails if it never finished; a stream destroyed before its end never finishes (the real client's HTTP
+ *     request has an 'error' listener: no crash, and no response either).
  */
 import { Writable } from 'node:stream';
 import type { StreamifyHandler } from 'aws-lambda';
@@ -48,6 +49,8 @@ export function createResponseStream(
     },
   }) as LocalResponseStream;
 
+  // Like the runtime's HTTP request, which listens for its own errors: destroy(err) must not crash the process.
+  inner.on('error', () => undefined);
   const origWrite = inner.write.bind(inner) as (chunk: unknown, ...rest: unknown[]) => boolean;
   Object.defineProperty(inner, 'contentType', { get: () => contentType });
   inner.setContentType = (type: string) => {

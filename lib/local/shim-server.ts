@@ -136,7 +136,4 @@ async function handleRequest(req: IncomingMessage, res: ServerResponse, options:
     if (!res.writableFinished && !invocation.stream.destroyed) invocation.stream.destroy();
   });
   await invocation.done;
-  // The function's stream ended without finishing (it was destroyed, e.g. after a client stopped reading):
-  // like the front end, cut the response instead of keeping the connection and its buffer.
-  if (!res.writableEnded && !res.destroyed) res.destroy();
 }

@@ -1,11 +1,13 @@
 /**
  * The tools the model may call on the connector's database: `run_sql` (through runReadOnlyQuery and all its
- * safety layers, with a small row cap) and `describe_table` (from the inspected schema). SQL failures go back
- * to the model as the tool's result, so it can correct its query; the client sees them as `query_error`.
+ * safety layers, with a small row cap), and `describe_table` and `search_schema` (from the schema index,
+ * lib/model/schema.ts). SQL failures go back to the model as the tool's result, so it can correct its query;
+ * the client sees them as `query_error`. Every result the model receives is bounded by MODEL_ROWS_BUDGET.
  */
 import type { FunctionCall, FunctionDeclaration } from '@google/genai';
 import { AppError } from '../errors.js';
 import { runReadOnlyQuery } from '../postgres/query.js';
+import { plainValue } from '../postgres/values.js';
 import type { ConnectionConfig, RowsResult } from '../types.js';
 import type { ToolExecutor, ToolOutcome } from './agent.js';
 
@@ -36,21 +38,51 @@ export const RUN_SQL: FunctionDeclaration = {
 export const DESCRIBE_TABLE: FunctionDeclaration = {
   name: 'describe_table',
   description:
-    'Returns all columns (name, type, nullability, default, comment), keys and indexes of one table or view.',
+    'Returns all columns (name, type, nullability, default, allowed values, comment), keys, the tables ' +
+    'referencing it, and indexes of one table or view. When several schemas have a relation of that name ' +
+    'and no schema is given, returns the candidates instead: call again with the schema.',
   parametersJsonSchema: {
     type: 'object',
     properties: {
       schema: { type: 'string', description: 'Schema name; omit to search every schema.' },
-      table: { type: 'string', description: 'Table or view name.' },
+      table: { type: 'string', description: 'Table or view name (or schema.table).' },
     },
     required: ['table'],
   },
 };
 
+export const SEARCH_SCHEMA: FunctionDeclaration = {
+  name: 'search_schema',
+  description:
+    'Finds tables and views of the database that are not in the schema you were given: by keywords (ranked ' +
+    'by relevance, e.g. "invoice payments") or by a name pattern with % wildcards (e.g. "%invoice%", matched ' +
+    'against relation and column names). Returns names, a summary (columns and types) or full lines.',
+  parametersJsonSchema: {
+    type: 'object',
+    properties: {
+      query: { type: 'string', description: 'Keywords, or a pattern with % wildcards.' },
+      schema: { type: 'string', description: 'Only this schema; omit to search every schema.' },
+      detail: {
+        type: 'string',
+        enum: ['names', 'summary', 'full'],
+        description: 'names: qualified names only; summary (default): columns and types; full: keys too.',
+      },
+    },
+    required: ['query'],
+  },
+};
+
+const DETAILS = ['names', 'summary', 'full'] as const;
+
 export interface DatabaseToolsOptions {
   conn: ConnectionConfig;
-  /** Full description of one table, or undefined when unknown (from lib/model/schema.ts). */
-  describeTable?: (schema: string | undefined, table: string) => unknown;
+  /** describe_table (SchemaContext.describe): `{table}`, or `{error, candidates?}`; within `budget` chars. */
+  describeTable?: (schema: string | undefined, table: string, budget: number) => Record<string, unknown>;
+  /** search_schema (SchemaContext.search), within `budget` chars. */
+  searchSchema?: (
+    args: { query: string; schema?: string; detail?: (typeof DETAILS)[number] },
+    budget: number,
+  ) => Record<string, unknown>;
   rowLimit?: number;
   /** Runs one query's session (the connector's SQL slots); a refusal reaches the model as the query's error. */
   withSlot?: <T>(work: () => Promise<T>) => Promise<T>;
@@ -95,7 +127,11 @@ function publicError(err: unknown): { code: string; message: string } {
 export function createDatabaseTools(opts: DatabaseToolsOptions): ToolExecutor {
   const rowLimit = opts.rowLimit ?? MODEL_ROW_LIMIT;
   const withSlot = opts.withSlot ?? (<T>(work: () => Promise<T>) => work());
-  const declarations = opts.describeTable ? [RUN_SQL, DESCRIBE_TABLE] : [RUN_SQL];
+  const declarations = [
+    RUN_SQL,
+    ...(opts.describeTable ? [DESCRIBE_TABLE] : []),
+    ...(opts.searchSchema ? [SEARCH_SCHEMA] : []),
+  ];
 
   async function runSql(
     call: FunctionCall,
@@ -117,12 +153,18 @@ export function createDatabaseTools(opts: DatabaseToolsOptions): ToolExecutor {
       const result = await withSlot(() =>
         runReadOnlyQuery(opts.conn, sql, { limit: rowLimit, signal, allowPrivileged: false }),
       );
-      const shown = rowsWithin(result.rows, rowLimit, ROWS_SHOWN_BYTES);
+      // The model, the event and the stored reply take plain data (json values parsed).
+      const shown = rowsWithin(
+        result.rows.map((row) => row.map(plainValue)),
+        rowLimit,
+        ROWS_SHOWN_BYTES,
+      );
       const rows: RowsResult = {
         columns: result.columns,
         rows: shown,
         rowCount: result.rowCount,
         truncated: result.truncated,
+        ...(result.truncatedReason ? { truncatedReason: result.truncatedReason } : {}),
       };
       await emit('rows', rows);
       return {
@@ -146,16 +188,22 @@ export function createDatabaseTools(opts: DatabaseToolsOptions): ToolExecutor {
     declarations,
     async run(call, { signal, emit }) {
       if (call.name === 'run_sql') return runSql(call, signal, emit);
+      const text = (name: string) => {
+        const v = call.args?.[name];
+        return typeof v === 'string' && v.trim() ? v.trim() : undefined;
+      };
       if (call.name === 'describe_table' && opts.describeTable) {
-        const table = typeof call.args?.table === 'string' ? call.args.table : '';
-        const schema =
-          typeof call.args?.schema === 'string' && call.args.schema ? call.args.schema : undefined;
-        const found = table ? opts.describeTable(schema, table) : undefined;
-        return {
-          response: found
-            ? { table: found }
-            : { error: `No table or view named ${schema ? `${schema}.` : ''}${table || '(missing name)'}` },
-        };
+        const table = text('table');
+        if (!table) return { response: { error: 'describe_table needs a "table" name' } };
+        return { response: opts.describeTable(text('schema'), table, ROWS_SHOWN_BYTES) };
+      }
+      if (call.name === 'search_schema' && opts.searchSchema) {
+        const query = text('query');
+        if (!query) return { response: { error: 'search_schema needs a "query"' } };
+        const detail = DETAILS.find((d) => d === text('detail'));
+        const schema = text('schema');
+        const args = { query, ...(schema ? { schema } : {}), ...(detail ? { detail } : {}) };
+        return { response: opts.searchSchema(args, ROWS_SHOWN_BYTES) };
       }
       return { response: { error: `Unknown tool ${String(call.name)}` } };
     },

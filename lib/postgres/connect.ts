@@ -18,7 +18,26 @@ import { guardClient } from './wire-guard.js';
 import type { Logger } from '../log.js';
 
 export const CONNECT_TIMEOUT_MS = 5_000;
-export const MAX_STATEMENT_TIMEOUT_MS = 120_000;
+/** Lambda's own limit; callers bound it further (SQL_STATEMENT_TIMEOUT_MS, SQL_EXPORT_TIMEOUT_MS). */
+export const MAX_STATEMENT_TIMEOUT_MS = 900_000;
+
+/**
+ * The session's output settings, pinned as startup parameters: they outrank ALTER DATABASE / ALTER ROLE
+ * defaults, so the text values arrive in (values.ts) never depends on how the database was configured.
+ */
+export const PINNED_SETTINGS: Record<string, string> = {
+  DateStyle: 'ISO, MDY',
+  IntervalStyle: 'postgres',
+  extra_float_digits: '3',
+  TimeZone: 'UTC',
+  bytea_output: 'hex',
+};
+
+/** PostgreSQL's `options` startup parameter: `-c name=value`, with spaces and backslashes escaped. */
+export const startupOptions = (settings: Record<string, string>): string =>
+  Object.entries(settings)
+    .map(([name, value]) => `-c ${name}=${value.replace(/[\\ ]/g, (c) => `\\${c}`)}`)
+    .join(' ');
 
 export interface ConnectOptions {
   /** Server-side statement_timeout for this session. */
@@ -28,7 +47,8 @@ export interface ConnectOptions {
   policy?: string;
   /** DNS lookup (tests). */
   lookup?: LookupFn;
-  /** Largest message the server may send (default 64 MiB); a longer one ends the connection (wire-guard.ts). */
+  /** Largest message the server may send (default SQL_MAX_ROW_BYTES); a longer one ends the connection
+   *  (wire-guard.ts; a longer row is a 400 that names the cap). */
   maxMessageBytes?: number;
   /** Where protocol violations are logged (default: the module logger). */
   log?: Logger;
@@ -82,11 +102,13 @@ export async function openClient(conn: ConnectionConfig, options: ConnectOptions
     // Our transaction is idle only between our own round trips; a frozen or dead caller must not pin it.
     idle_in_transaction_session_timeout: statementTimeoutMs + 10_000,
     application_name: 'semaia',
+    client_encoding: 'UTF8',
+    options: startupOptions(PINNED_SETTINGS),
     keepAlive: true,
   });
   // Errors reach the caller through the pending query; an unhandled 'error' event would crash the process.
   client.on('error', () => undefined);
-  guardClient(client, { maxMessageBytes: options.maxMessageBytes }, options.log);
+  guardClient(client, { maxMessageBytes: options.maxMessageBytes ?? config.sqlMaxRowBytes }, options.log);
   try {
     await client.connect();
   } catch (err) {
@@ -126,6 +148,12 @@ export function sendCancelRequest(client: pg.Client): Promise<void> {
     socket.on('close', done);
     socket.on('error', done);
   });
+}
+
+/** False once the connection is gone (the server closed it, or the wire guard cut it). */
+export function isQueryable(client: pg.Client): boolean {
+  const c = client as unknown as { _queryable?: boolean; _ending?: boolean };
+  return c._queryable !== false && c._ending !== true;
 }
 
 /** Drops a connection that timed out or failed: the socket is destroyed, nothing waits on the server. */

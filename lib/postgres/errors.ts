@@ -79,6 +79,18 @@ export function mapConnectError(err: unknown, target: string, connectTimeoutMs: 
   return connectorError('unreachable', `Could not connect to ${target}`);
 }
 
+/** SQLSTATEs of a connection that is gone (class 08 except 08P01, a protocol violation). */
+const SESSION_ENDED = new Set(['08000', '08003', '08006', '08001', '08004', '08007']);
+const BIND_PARAMETERS = /^bind message supplies \d+ parameters?, but prepared statement "[^"]*" requires \d+/;
+
+/** A statement with placeholders ($1): nothing can bind them. */
+export const parametersNotSupported = (details?: Record<string, unknown>) =>
+  new AppError(
+    'SqlError',
+    'Parameters ($1, $2, …) are not supported: write the values into the SQL',
+    details,
+  );
+
 /** Errors while running SQL on an open connection. */
 export function mapQueryError(err: unknown, statementTimeoutMs: number): Error {
   if (err instanceof AppError) return err;
@@ -99,8 +111,17 @@ export function mapQueryError(err: unknown, statementTimeoutMs: number): Error {
     if (e.code === '42601' && /multiple commands/i.test(e.message ?? '')) {
       return new AppError('SqlError', 'Only one SQL statement can be run at a time', { pgCode: e.code });
     }
-    if (/^(08|57P|53)/.test(e.code!)) {
+    if (e.code === '42P18' || (e.code === '08P01' && BIND_PARAMETERS.test(e.message ?? ''))) {
+      return parametersNotSupported({ pgCode: e.code });
+    }
+    if (e.code === '08P01') {
+      return connectorError('protocol', `The database refused the request: ${e.message}`);
+    }
+    if (SESSION_ENDED.has(e.code!) || /^57P/.test(e.code!) || e.severity === 'FATAL') {
       return connectorError('database', `The database ended the session: ${e.message}`);
+    }
+    if (/^53/.test(e.code!)) {
+      return connectorError('database', `The database ran out of resources: ${e.message}`);
     }
     const details: Record<string, unknown> = { pgCode: e.code };
     if (e.position !== undefined && e.position !== '') details.position = Number(e.position);

@@ -1,272 +1,170 @@
 /**
  * Schema inspection from pg_catalog (information_schema is slow on big catalogs and misses materialized views):
- * five set-based queries in one read-only transaction, whatever the number of tables.
+ * a fixed number of set-based queries in one read-only transaction, whatever the number of tables.
  *
  * Listed: tables, views, materialized views, partitioned tables and foreign tables the role may read
- * (schema USAGE and SELECT on the table or on some of its columns; only readable columns are listed).
- * Not listed: partitions (their parent is), system schemas (pg_*, information_schema).
- * At most MAX_RELATIONS relations; `truncated: true` says more exist.
+ * (schema USAGE and SELECT on the table or on some of its columns; only readable columns are listed, and no
+ * key, constraint or index that involves a column the role cannot read); enums and domains per schema.
+ * Not listed: partitions (their parent is, with what they declare), system schemas (pg_*, information_schema).
+ * At most `maxRelations` relations per call, in (schema, name) order; `nextCursor` pages on.
  */
 import type pg from 'pg';
+import { badRequest } from '../errors.js';
 import type { ConnectionConfig } from '../types.js';
+import {
+  buildRelation,
+  emptySchema,
+  groupByOid,
+  type ColumnRow,
+  type ConstraintRow,
+  type IndexRow,
+  type RelationRow,
+} from './inspect-assemble.js';
+import {
+  COLUMNS_SQL,
+  constraintsSql,
+  DOMAINS_SQL,
+  ENUMS_SQL,
+  indexesSql,
+  RELATIONS_SQL,
+  SCHEMAS_SQL,
+} from './inspect-sql.js';
+import type { SchemaEntry, SchemaInfo } from './inspect-types.js';
 import type { SessionRole } from './privileges.js';
 import { withReadOnlyTransaction, type SessionOptions } from './session.js';
 
+export type * from './inspect-types.js';
+
 export const MAX_RELATIONS = 5_000;
+/** The most a caller may ask for in one call (the model's schema index wants every relation). */
+export const MAX_RELATIONS_LIMIT = 20_000;
 
-export type RelationKind = 'table' | 'view' | 'materialized_view' | 'partitioned_table' | 'foreign_table';
-
-export interface ColumnInfo {
-  name: string;
-  /** Exact type as format_type spells it, e.g. `character varying(80)`, `numeric(10,2)`, `integer[]`. */
-  type: string;
-  nullable: boolean;
-  /** Default expression, or for identity/generated columns a description of them. */
-  default: string | null;
-  comment: string | null;
+export interface InspectOptions {
+  maxRelations?: number;
+  /** Only this schema. */
+  schema?: string;
+  /** From a previous page's `nextCursor`. */
+  cursor?: string;
 }
 
-export interface ForeignKeyInfo {
-  name: string;
-  /** Referencing columns, in key order (multi-column keys pair up with `references.columns`). */
-  columns: string[];
-  references: { schema: string; table: string; columns: string[] };
-  onUpdate: string;
-  onDelete: string;
+/** A cursor names the last relation of a page; it is opaque to clients. */
+export function encodeCursor(schema: string, name: string): string {
+  return Buffer.from(JSON.stringify([schema, name])).toString('base64url');
 }
 
-export interface IndexInfo {
-  name: string;
-  /** Key columns (expressions as their SQL text). */
-  columns: string[];
-  unique: boolean;
-  primary: boolean;
-  method: string;
-  definition: string;
+export function decodeCursor(cursor: string): [string, string] {
+  try {
+    const value: unknown = JSON.parse(Buffer.from(cursor, 'base64url').toString('utf8'));
+    if (Array.isArray(value) && value.length === 2 && value.every((v) => typeof v === 'string')) {
+      return value as [string, string];
+    }
+  } catch {
+    // reported below
+  }
+  throw badRequest('The cursor is not one this API returned', { field: 'cursor' });
 }
 
-export interface RelationInfo {
-  name: string;
-  kind: RelationKind;
-  comment: string | null;
-  /** Planner's row estimate; null when never analyzed (or not applicable, e.g. views). */
-  rowEstimate: number | null;
-  columns: ColumnInfo[];
-  primaryKey: { name: string; columns: string[] } | null;
-  foreignKeys: ForeignKeyInfo[];
-  uniqueConstraints: { name: string; columns: string[] }[];
-  indexes: IndexInfo[];
-}
-
-export interface SchemaEntry {
-  name: string;
-  comment: string | null;
-  relations: RelationInfo[];
-}
-
-export interface SchemaInfo {
-  database: string;
-  serverVersion: string;
-  /** The role the connector logs in as and its server-level privileges (see privileges.ts). */
-  role: SessionRole;
-  schemas: SchemaEntry[];
-  relationCount: number;
-  truncated: boolean;
-  maxRelations: number;
-}
-
-const KINDS: Record<string, RelationKind> = {
-  r: 'table',
-  v: 'view',
-  m: 'materialized_view',
-  p: 'partitioned_table',
-  f: 'foreign_table',
-};
-
-const FK_ACTIONS: Record<string, string> = {
-  a: 'NO ACTION',
-  r: 'RESTRICT',
-  c: 'CASCADE',
-  n: 'SET NULL',
-  d: 'SET DEFAULT',
-};
-
-const VISIBLE_SCHEMA = `n.nspname !~ '^pg_' AND n.nspname <> 'information_schema' AND has_schema_privilege(n.oid, 'USAGE')`;
-
-const SCHEMAS_SQL = `
-SELECT n.nspname AS name, ds.description AS comment
-FROM pg_namespace n
-LEFT JOIN pg_description ds ON ds.objoid = n.oid AND ds.classoid = 'pg_namespace'::regclass AND ds.objsubid = 0
-WHERE ${VISIBLE_SCHEMA} ORDER BY n.nspname`;
-
-// Partitioned tables have no statistics of their own: their estimate is the sum of their leaf partitions'.
-// reltuples = -1 means never analyzed (PostgreSQL 14+); before 14, 0 rows on 0 pages meant the same.
-const RELATIONS_SQL = `
-SELECT c.oid::int8 AS oid, n.nspname AS schema, c.relname AS name, c.relkind AS kind, ds.description AS comment,
-       has_table_privilege(c.oid, 'SELECT') AS full_access,
-       CASE
-         WHEN c.relkind IN ('r', 'm', 'f') THEN
-           CASE WHEN c.reltuples < 0 OR (current_setting('server_version_num')::int < 140000 AND c.reltuples = 0 AND c.relpages = 0)
-                THEN NULL ELSE c.reltuples::float8 END
-         WHEN c.relkind = 'p' THEN
-           (SELECT sum(pc.reltuples)::float8 FROM pg_partition_tree(c.oid) pt JOIN pg_class pc ON pc.oid = pt.relid
-            WHERE pt.isleaf AND pc.reltuples >= 0)
-       END AS row_estimate
-FROM pg_class c JOIN pg_namespace n ON n.oid = c.relnamespace
-LEFT JOIN pg_description ds ON ds.objoid = c.oid AND ds.classoid = 'pg_class'::regclass AND ds.objsubid = 0
-WHERE c.relkind IN ('r', 'v', 'm', 'p', 'f') AND NOT c.relispartition AND ${VISIBLE_SCHEMA}
-  AND (has_table_privilege(c.oid, 'SELECT') OR has_any_column_privilege(c.oid, 'SELECT'))
-ORDER BY n.nspname, c.relname
-LIMIT $1`;
-
-const COLUMNS_SQL = `
-SELECT a.attrelid::int8 AS oid, a.attname AS name, format_type(a.atttypid, a.atttypmod) AS type,
-       NOT a.attnotnull AS nullable,
-       CASE
-         WHEN a.attidentity = 'a' THEN 'GENERATED ALWAYS AS IDENTITY'
-         WHEN a.attidentity = 'd' THEN 'GENERATED BY DEFAULT AS IDENTITY'
-         WHEN a.attgenerated = 's' THEN 'GENERATED ALWAYS AS (' || pg_get_expr(d.adbin, d.adrelid) || ') STORED'
-         ELSE pg_get_expr(d.adbin, d.adrelid)
-       END AS "default",
-       ds.description AS comment
-FROM unnest($1::int8[], $2::bool[]) AS r(oid, full_access)
-JOIN pg_attribute a ON a.attrelid = r.oid::oid
-LEFT JOIN pg_attrdef d ON d.adrelid = a.attrelid AND d.adnum = a.attnum
-LEFT JOIN pg_description ds ON ds.objoid = a.attrelid AND ds.classoid = 'pg_class'::regclass AND ds.objsubid = a.attnum
-WHERE a.attnum > 0 AND NOT a.attisdropped
-  AND (r.full_access OR has_column_privilege(a.attrelid, a.attnum, 'SELECT'))
-ORDER BY a.attrelid, a.attnum`;
-
-// conparentid <> 0: constraints cloned onto partitions, or the extra per-partition FKs PostgreSQL adds when the
-// referenced table is partitioned; the parent's constraint already describes them.
-const CONSTRAINTS_SQL = `
-SELECT con.conrelid::int8 AS oid, con.conname AS name, con.contype AS type,
-       ARRAY(SELECT a.attname FROM unnest(con.conkey) WITH ORDINALITY k(attnum, ord)
-             JOIN pg_attribute a ON a.attrelid = con.conrelid AND a.attnum = k.attnum ORDER BY k.ord)::text[] AS columns,
-       rn.nspname AS ref_schema, rc.relname AS ref_table,
-       ARRAY(SELECT a.attname FROM unnest(con.confkey) WITH ORDINALITY k(attnum, ord)
-             JOIN pg_attribute a ON a.attrelid = con.confrelid AND a.attnum = k.attnum ORDER BY k.ord)::text[] AS ref_columns,
-       con.confupdtype AS on_update, con.confdeltype AS on_delete
-FROM unnest($1::int8[]) AS r(oid)
-JOIN pg_constraint con ON con.conrelid = r.oid::oid
-LEFT JOIN pg_class rc ON rc.oid = con.confrelid
-LEFT JOIN pg_namespace rn ON rn.oid = rc.relnamespace
-WHERE con.contype IN ('p', 'f', 'u') AND con.conparentid = 0
-ORDER BY con.conrelid, con.conname`;
-
-const INDEXES_SQL = `
-SELECT i.indrelid::int8 AS oid, ic.relname AS name, i.indisunique AS unique, i.indisprimary AS primary,
-       am.amname AS method, pg_get_indexdef(i.indexrelid) AS definition,
-       ARRAY(SELECT CASE WHEN k.attnum = 0 THEN pg_get_indexdef(i.indexrelid, k.ord::int, true) ELSE a.attname::text END
-             FROM unnest(i.indkey::int2[]) WITH ORDINALITY k(attnum, ord)
-             LEFT JOIN pg_attribute a ON a.attrelid = i.indrelid AND a.attnum = k.attnum
-             WHERE k.ord <= i.indnkeyatts ORDER BY k.ord)::text[] AS columns
-FROM unnest($1::int8[]) AS r(oid)
-JOIN pg_index i ON i.indrelid = r.oid::oid
-JOIN pg_class ic ON ic.oid = i.indexrelid
-JOIN pg_am am ON am.oid = ic.relam
-ORDER BY i.indrelid, ic.relname`;
-
-interface RelationRow {
-  oid: string;
+interface DomainRow {
   schema: string;
   name: string;
-  kind: string;
+  base_type: string;
+  nullable: boolean;
+  default: string | null;
+  check_names: string[];
+  check_expressions: string[];
   comment: string | null;
-  full_access: boolean;
-  row_estimate: number | null;
 }
 
-function groupByOid<R extends { oid: string }>(rows: R[]): Map<string, R[]> {
-  const map = new Map<string, R[]>();
-  for (const row of rows) {
-    const list = map.get(row.oid);
-    if (list) list.push(row);
-    else map.set(row.oid, [row]);
-  }
-  return map;
-}
-
-async function readSchema(client: pg.Client, maxRelations: number, role: SessionRole): Promise<SchemaInfo> {
-  const meta = await client.query<{ database: string; version: string }>(
-    `SELECT current_database() AS database, current_setting('server_version') AS version`,
+async function readSchema(
+  client: pg.Client,
+  maxRelations: number,
+  opts: InspectOptions,
+  role: SessionRole,
+): Promise<SchemaInfo> {
+  const meta = await client.query<{ database: string; version: string; version_num: number }>(
+    // jit off: the catalog queries' cost estimates cross jit_above_cost on big catalogs, and compiling them
+    // took longer (over a second) than running them.
+    `SELECT current_database() AS database, current_setting('server_version') AS version,
+            current_setting('server_version_num')::int AS version_num, set_config('jit', 'off', true) AS jit`,
   );
-  const schemas = await client.query<{ name: string; comment: string | null }>(SCHEMAS_SQL);
-  const relations = await client.query<RelationRow>(RELATIONS_SQL, [maxRelations + 1]);
+  const m = meta.rows[0]!;
+  const schemaFilter = opts.schema ?? null;
+  const after = opts.cursor ? decodeCursor(opts.cursor) : [null, null];
+
+  const schemas = await client.query<{ name: string; comment: string | null }>(SCHEMAS_SQL, [schemaFilter]);
+  const relations = await client.query<RelationRow>(RELATIONS_SQL, [
+    maxRelations + 1,
+    schemaFilter,
+    ...after,
+  ]);
   const truncated = relations.rows.length > maxRelations;
   const rels = truncated ? relations.rows.slice(0, maxRelations) : relations.rows;
-  const oids = rels.map((r) => r.oid);
 
-  const [columns, constraints, indexes] = [
-    await client.query<ColumnInfo & { oid: string }>(COLUMNS_SQL, [oids, rels.map((r) => r.full_access)]),
-    await client.query<{
-      oid: string;
-      name: string;
-      type: 'p' | 'f' | 'u';
-      columns: string[];
-      ref_schema: string | null;
-      ref_table: string | null;
-      ref_columns: string[];
-      on_update: string;
-      on_delete: string;
-    }>(CONSTRAINTS_SQL, [oids]),
-    await client.query<IndexInfo & { oid: string }>(INDEXES_SQL, [oids]),
-  ];
+  // Constraints and indexes are read from each relation and from every partition below it.
+  const source: string[] = [];
+  const listed: string[] = [];
+  const fullAccess: boolean[] = [];
+  for (const rel of rels) {
+    for (const oid of [rel.oid, ...rel.descendants]) {
+      source.push(oid);
+      listed.push(rel.oid);
+      fullAccess.push(rel.full_access);
+    }
+  }
+  const sources = [source, listed, fullAccess];
+  const columns = await client.query<ColumnRow>(COLUMNS_SQL, [
+    rels.map((r) => r.oid),
+    rels.map((r) => r.full_access),
+  ]);
+  const constraints = await client.query<ConstraintRow>(constraintsSql(m.version_num), sources);
+  const indexes = await client.query<IndexRow>(indexesSql(m.version_num), sources);
+  const enums = await client.query<{
+    schema: string;
+    name: string;
+    labels: string[];
+    comment: string | null;
+  }>(ENUMS_SQL, [schemaFilter]);
+  const domains = await client.query<DomainRow>(DOMAINS_SQL, [schemaFilter]);
+
+  const bySchema = new Map<string, SchemaEntry>(
+    schemas.rows.map((s) => [s.name, emptySchema(s.name, s.comment)]),
+  );
+  const entry = (name: string) => {
+    let schema = bySchema.get(name);
+    if (!schema) {
+      schema = emptySchema(name, null);
+      bySchema.set(name, schema);
+    }
+    return schema;
+  };
   const columnsByOid = groupByOid(columns.rows);
   const constraintsByOid = groupByOid(constraints.rows);
   const indexesByOid = groupByOid(indexes.rows);
-
-  const bySchema = new Map<string, SchemaEntry>(
-    schemas.rows.map((s) => [s.name, { name: s.name, comment: s.comment, relations: [] }]),
-  );
   for (const rel of rels) {
-    const cons = constraintsByOid.get(rel.oid) ?? [];
-    const pk = cons.find((c) => c.type === 'p');
-    const info: RelationInfo = {
-      name: rel.name,
-      kind: KINDS[rel.kind] ?? 'table',
-      comment: rel.comment,
-      rowEstimate: rel.row_estimate === null ? null : Math.round(rel.row_estimate),
-      columns: (columnsByOid.get(rel.oid) ?? []).map(({ name, type, nullable, default: def, comment }) => ({
-        name,
-        type,
-        nullable,
-        default: def,
-        comment,
-      })),
-      primaryKey: pk ? { name: pk.name, columns: pk.columns } : null,
-      foreignKeys: cons
-        .filter((c) => c.type === 'f')
-        .map((c) => ({
-          name: c.name,
-          columns: c.columns,
-          references: { schema: c.ref_schema ?? '', table: c.ref_table ?? '', columns: c.ref_columns },
-          onUpdate: FK_ACTIONS[c.on_update] ?? c.on_update,
-          onDelete: FK_ACTIONS[c.on_delete] ?? c.on_delete,
-        })),
-      uniqueConstraints: cons
-        .filter((c) => c.type === 'u')
-        .map((c) => ({ name: c.name, columns: c.columns })),
-      indexes: (indexesByOid.get(rel.oid) ?? []).map(
-        ({ name, columns: cols, unique, primary, method, definition }) => ({
-          name,
-          columns: cols,
-          unique,
-          primary,
-          method,
-          definition,
-        }),
+    entry(rel.schema).relations.push(
+      buildRelation(
+        rel,
+        columnsByOid.get(rel.oid) ?? [],
+        constraintsByOid.get(rel.oid) ?? [],
+        indexesByOid.get(rel.oid) ?? [],
       ),
-    };
-    let schema = bySchema.get(rel.schema);
-    if (!schema) {
-      schema = { name: rel.schema, comment: null, relations: [] };
-      bySchema.set(rel.schema, schema);
-    }
-    schema.relations.push(info);
+    );
+  }
+  for (const e of enums.rows) {
+    bySchema.get(e.schema)?.enums.push({ name: e.name, labels: e.labels, comment: e.comment });
+  }
+  for (const d of domains.rows) {
+    bySchema.get(d.schema)?.domains.push({
+      name: d.name,
+      baseType: d.base_type,
+      nullable: d.nullable,
+      default: d.default,
+      checks: d.check_names.map((name, i) => ({ name, expression: d.check_expressions[i] ?? '' })),
+      comment: d.comment,
+    });
   }
 
-  const m = meta.rows[0]!;
+  const last = rels[rels.length - 1];
   return {
     database: m.database,
     serverVersion: m.version,
@@ -275,13 +173,17 @@ async function readSchema(client: pg.Client, maxRelations: number, role: Session
     relationCount: rels.length,
     truncated,
     maxRelations,
+    nextCursor: truncated && last ? encodeCursor(last.schema, last.name) : null,
   };
 }
 
 export async function inspectSchema(
   conn: ConnectionConfig,
-  options: SessionOptions & { maxRelations?: number } = {},
+  options: SessionOptions & InspectOptions = {},
 ): Promise<SchemaInfo> {
-  const maxRelations = Math.max(1, options.maxRelations ?? MAX_RELATIONS);
-  return withReadOnlyTransaction(conn, options, (client, { role }) => readSchema(client, maxRelations, role));
+  const maxRelations = Math.max(1, Math.min(options.maxRelations ?? MAX_RELATIONS, MAX_RELATIONS_LIMIT));
+  if (options.cursor) decodeCursor(options.cursor); // a bad cursor is the caller's error, before connecting
+  return withReadOnlyTransaction(conn, options, (client, { role }) =>
+    readSchema(client, maxRelations, options, role),
+  );
 }

@@ -11,6 +11,7 @@ import {
   clampStatementTimeout,
   closeClient,
   discardClient,
+  isQueryable,
   openClient,
   sendCancelRequest,
   type ConnectOptions,
@@ -74,13 +75,15 @@ export async function withReadOnlyTransaction<T>(
         const role = toSessionRole(roleResult?.rows[0]);
         if (!options.allowPrivileged) refusePrivileged(role);
         const value = await work(client, { role });
-        await client.query('ROLLBACK');
+        // A connection already cut (a row over the cap ends a result early) has no transaction left.
+        if (isQueryable(client)) await client.query('ROLLBACK');
         return value;
       })(),
       interrupted,
     ]);
     clearTimeout(timer);
-    await closeClient(client);
+    if (isQueryable(client)) await closeClient(client);
+    else discardClient(client);
     return result;
   } catch (err) {
     // Stop the statement on the server before dropping the socket (it would otherwise run to its timeout).

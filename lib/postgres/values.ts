@@ -1,18 +1,30 @@
 /**
- * Result values made JSON-safe and exact: numbers that JSON cannot hold stay strings as PostgreSQL wrote them
- * (bigint, numeric), date/time types keep their full precision as ISO-8601 text, bytea becomes `\x…` hex.
+ * Result values, exact and independent of the Node process (docs/api.md, "Values", is the table):
+ * every value arrives as PostgreSQL's text (the session's output settings are pinned at connect) and is turned
+ * into JSON only where JSON can hold it exactly — booleans, int2/int4/oid and finite floats become JSON
+ * literals; json/jsonb stay the server's own text (RawJson); timestamps become ISO 8601 text; everything else
+ * (int8, numeric, money, dates, times, intervals, geometry, enums, ranges, composites...) stays the server's
+ * text. Arrays are parsed element by element with the same rules. Nothing goes through a JS Date or parseFloat.
  */
-import type { CustomTypesConfig } from 'pg';
-import pg from 'pg';
+import { parseArrayLiteral } from './array-literal.js';
 
-const RAW_TEXT = new Set([
-  1082, // date: already ISO (a JS Date would shift it by the process time zone)
-  1083, // time
-  1186, // interval: the object pg makes has no useful JSON form
-  1266, // timetz
-]);
+/** json/jsonb as the server sent it: embedded in a response as is, so no number is rounded. */
+export class RawJson {
+  constructor(readonly text: string) {}
+}
 
-/** `2024-01-02 03:04:05.123456+05:30` → `2024-01-02T03:04:05.123456+05:30` (microseconds kept). */
+export type Value = null | boolean | number | string | RawJson | Value[];
+
+/** How a scalar's text becomes a Value. */
+export type ValueKind = 'bool' | 'int' | 'float' | 'timestamp' | 'json' | 'text';
+
+export interface ValueType {
+  kind: ValueKind;
+  /** For array types: the element's kind and the array literal's delimiter (`,`; `;` for box). */
+  array?: { element: ValueKind; delimiter: string };
+}
+
+/** `2024-01-02 03:04:05.123456+05:30` → `2024-01-02T03:04:05.123456+05:30` (all digits kept). */
 export function timestampToIso(text: string): string {
   const m = /^(\d{4,}-\d\d-\d\d) (\d\d:\d\d:\d\d(?:\.\d+)?)([+-]\d\d(?::?\d\d)?(?::?\d\d)?)?$/.exec(text);
   if (!m) return text; // infinity, BC dates: keep PostgreSQL's spelling
@@ -22,33 +34,30 @@ export function timestampToIso(text: string): string {
   return `${date}T${time}${offset.length === 3 ? `${offset}:00` : offset}`;
 }
 
-/** Type parsers for user queries: raw text for the types above, ISO text for timestamps, pg defaults otherwise. */
-export const queryTypes: CustomTypesConfig = {
-  getTypeParser: ((oid: number, format?: string) => {
-    if (format === 'binary') return pg.types.getTypeParser(oid, 'binary');
-    if (RAW_TEXT.has(oid)) return (v: string) => v;
-    if (oid === 1114 || oid === 1184) return timestampToIso;
-    return pg.types.getTypeParser(oid, 'text');
-  }) as CustomTypesConfig['getTypeParser'],
+const SCALAR: Record<ValueKind, (text: string) => Value> = {
+  bool: (t) => t === 't',
+  int: Number,
+  // extra_float_digits=3 makes the server print the shortest text that reads back exactly.
+  float: (t) => {
+    const n = Number(t);
+    return Number.isFinite(n) ? n : t; // NaN, Infinity, -Infinity stay text
+  },
+  timestamp: timestampToIso,
+  json: (t) => new RawJson(t),
+  text: (t) => t,
 };
 
-/** Makes one parsed value JSON-safe (recursing into arrays and parsed json). */
-export function toJsonSafe(value: unknown): unknown {
-  if (value === null || value === undefined) return null;
-  switch (typeof value) {
-    case 'number':
-      return Number.isFinite(value) ? value : String(value); // NaN and ±Infinity become strings
-    case 'bigint':
-      return value.toString();
-    case 'string':
-    case 'boolean':
-      return value;
-    case 'object':
-      if (Buffer.isBuffer(value)) return '\\x' + value.toString('hex');
-      if (value instanceof Date) return Number.isNaN(value.getTime()) ? null : value.toISOString();
-      if (Array.isArray(value)) return value.map(toJsonSafe);
-      return value; // parsed json/jsonb, point {x,y}, circle...: plain data
-    default:
-      return String(value);
-  }
+/** The function that turns one value's text into a Value. */
+export function converterFor(type: ValueType): (text: string) => Value {
+  const array = type.array;
+  if (!array) return SCALAR[type.kind];
+  const element = SCALAR[array.element];
+  return (text) => parseArrayLiteral(text, array.delimiter, element);
+}
+
+/** A Value as plain data (json parsed), for code that stores or re-serializes it with JSON.stringify. */
+export function plainValue(value: Value): unknown {
+  if (value instanceof RawJson) return JSON.parse(value.text) as unknown;
+  if (Array.isArray(value)) return value.map(plainValue);
+  return value;
 }

@@ -20,6 +20,17 @@ export class WireViolation extends Error {
   override name = 'WireViolation';
 }
 
+/** A message longer than maxMessageBytes (refused when its header arrives, before it is buffered). */
+export class MessageTooLong extends WireViolation {
+  constructor(
+    readonly type: string,
+    readonly length: number,
+    readonly limit: number,
+  ) {
+    super(`a message of ${length} bytes (the limit is ${limit})`);
+  }
+}
+
 const HEADER = 5;
 
 /** Messages this client never asks for; named so the refusal says what the server did. */
@@ -166,9 +177,7 @@ export class BackendFramer {
       throw new WireViolation(`an unexpected message type (0x${code})`);
     }
     if (length < 4) throw new WireViolation('a message with an impossible length');
-    if (length > this.maxMessageBytes) {
-      throw new WireViolation(`a message of ${length} bytes (the limit is ${this.maxMessageBytes})`);
-    }
+    if (length > this.maxMessageBytes) throw new MessageTooLong(type, length, this.maxMessageBytes);
   }
 
   private checkMessage(type: string, body: Buffer): void {

@@ -16,7 +16,7 @@ import type { Duplex } from 'node:stream';
 import type pg from 'pg';
 import { AppError } from '../errors.js';
 import { log as rootLogger, type Logger } from '../log.js';
-import { BackendFramer, type WireLimits } from './wire-frames.js';
+import { BackendFramer, MessageTooLong, type WireLimits } from './wire-frames.js';
 
 interface PgConnection {
   /** pg-protocol's parse() only subscribes to the stream's 'data' and 'end'. */
@@ -27,6 +27,14 @@ const protocolError = (what: string) =>
   new AppError('ConnectorError', `The database server sent ${what}; the connection was closed`, {
     reason: 'protocol',
   });
+
+/** A row over the cap is the query's doing (it selected it), not the server's: the request's error, 400. */
+const rowTooLarge = (err: MessageTooLong) =>
+  new AppError(
+    'SqlError',
+    `A row of ${err.length} bytes is larger than the ${err.limit}-byte limit for one row (SQL_MAX_ROW_BYTES); select fewer or smaller columns`,
+    { rowBytes: err.length, maxRowBytes: err.limit },
+  );
 
 /** Installs the guard on a client that has not connected yet. */
 export function guardClient(client: pg.Client, limits: WireLimits = {}, log: Logger = rootLogger): void {
@@ -50,6 +58,7 @@ function guardStream(stream: Duplex, limits: WireLimits, log: Logger): EventEmit
     try {
       messages = framer.push(chunk);
     } catch (err) {
+      if (err instanceof MessageTooLong && err.type === 'D') return fail(rowTooLarge(err));
       log.warn('database server broke the protocol', { reason: (err as Error).message });
       return fail(protocolError((err as Error).message));
     }

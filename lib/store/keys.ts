@@ -38,6 +38,13 @@ export const messageSk = (id: string) => MESSAGE_PREFIX + checkId(id, 'message')
 export const IDEMPOTENCY_PREFIX = 'IDEMPOTENCY#';
 export const idempotencySk = (scope: string, key: string) => `${IDEMPOTENCY_PREFIX}${scope}#${key}`;
 
+export const SCHEMA_INDEX_PREFIX = 'SCHEMAINDEX#';
+export const schemaIndexPrefix = (connectorId: string) =>
+  `${SCHEMA_INDEX_PREFIX}${checkId(connectorId, 'connector')}#`;
+/** Part numbers are zero-padded so parts sort in order. */
+export const schemaIndexSk = (connectorId: string, part: number) =>
+  schemaIndexPrefix(connectorId) + String(part).padStart(2, '0');
+
 /** Limit items (lib/limits): lease pools and counters, all in the user's own partition. */
 export const LIMIT_PREFIX = 'LIMIT#';
 /** One item per pool holds its leases: `streams`, `follow`, or the SQL running on one connector. */

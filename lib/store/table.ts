@@ -7,6 +7,7 @@
  *   chat        PK=USER#<uid>                SK=CHAT#<chatId>        GSI1PK=USER#<uid>#CONNECTOR#<connectorId> GSI1SK=CHAT#<chatId>
  *   message     PK=USER#<uid>#CHAT#<chatId>  SK=MSG#<messageId>
  *   idempotency PK=USER#<uid>                SK=IDEMPOTENCY#<scope>#<key>   (expiresAt: TTL)
+ *   schema index PK=USER#<uid>               SK=SCHEMAINDEX#<connectorId>#<part>   (expiresAt: TTL)
  * Chat and message ids sort by creation time, so listing order comes from the sort key.
  */
 export const TABLE_KEY = { partitionKey: 'PK', sortKey: 'SK' } as const;

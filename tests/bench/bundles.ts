@@ -79,9 +79,8 @@ import * as kms from '@aws-sdk/client-kms';
 import * as ssm from '@aws-sdk/client-ssm';
 import * as genai from '@google/genai';
 import * as pg from 'pg';
-import Cursor from 'pg-cursor';
 import * as zod from 'zod';
-globalThis.__eager = [ddb, kms, ssm, genai, pg, Cursor, zod];
+globalThis.__eager = [ddb, kms, ssm, genai, pg, zod];
 ${REF_HANDLER}`;
 
 const REF_EMPTY = `

@@ -40,7 +40,6 @@ function writeEvents(): { health: string; chats: string } {
 const HEAVY = [
   '@google/genai',
   'pg',
-  'pg-cursor',
   'zod',
   '@aws-sdk/client-kms',
   '@aws-sdk/client-ssm',

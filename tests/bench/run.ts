@@ -15,7 +15,9 @@ const PARTS: Record<string, Part> = {
   soak: async () => (await import('./soak.js')).soak(),
   scale: async () => (await import('./scale.js')).scale(),
   sql: async () => (await import('./sql.js')).sql(),
+  results: async () => (await import('./results.js')).results(),
   resume: async () => (await import('./resume.js')).resume(),
+  'schema-context': async () => (await import('./schema-context.js')).schemaContext(),
   limits: async () => (await import('./limits.js')).limits(),
 };
 

@@ -10,6 +10,8 @@ import { ensureBundles } from './bundles.js';
 export interface ServeChild {
   url: string;
   memory(): Promise<NodeJS.MemoryUsage>;
+  /** The child's highest RSS and heap in use while `work` runs (sampled every 5 ms in the child). */
+  peakRss(work: () => Promise<void>): Promise<{ rss: number; heapUsed: number }>;
   /** Bytes waiting in the buffers of its open client sockets. */
   queued(): Promise<{ bytes: number; sockets: number }>;
   stop(): Promise<void>;
@@ -34,7 +36,7 @@ export async function startServeChild(opts: { socketPath?: string } = {}): Promi
       const onMessage = (m: Record<string, unknown>) => {
         if (key in m) {
           child.off('message', onMessage);
-          child.off('exit', onExit); // memory() is asked many times: leave no listener behind
+          child.off('exit', onExit);
           resolveMsg(m[key] as T);
         }
       };
@@ -53,6 +55,20 @@ export async function startServeChild(opts: { socketPath?: string } = {}): Promi
       const p = nextMessage<{ bytes: number; sockets: number }>('queued');
       child.send('queued');
       return p;
+    },
+    peakRss: async (work) => {
+      const started = nextMessage<boolean>('peakStarted');
+      child.send('peak-start');
+      await started;
+      const failure = await work().then(
+        () => undefined,
+        (err: unknown) => ({ err }),
+      );
+      const peak = nextMessage<{ rss: number; heapUsed: number }>('peak');
+      child.send('peak-stop');
+      const value = await peak;
+      if (failure) throw failure.err;
+      return value;
     },
     stop: () =>
       new Promise<void>((done) => {

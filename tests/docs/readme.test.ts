@@ -78,6 +78,14 @@ describe('README', () => {
         expect({ line, last: events[events.length - 1]?.event }).toEqual({ line, last: 'done' });
         const chat = events.find((e) => e.event === 'chat');
         if (chat) Object.assign(ids, chat.json);
+      } else if ((res.headers.get('content-type') ?? '').startsWith('text/csv')) {
+        // An export: a header row, then one CRLF-terminated record per row.
+        const lines = (await res.text()).split('\r\n');
+        expect({ line, header: lines[0], records: lines.length > 2 }).toEqual({
+          line,
+          header: expect.stringMatching(/^[a-z_]+(,[a-z_]+)*$/),
+          records: true,
+        });
       } else {
         const text = await res.text();
         expect(() => JSON.parse(text)).not.toThrow();

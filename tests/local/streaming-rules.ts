@@ -144,6 +144,18 @@ export const STREAMING_RULES: StreamingRule[] = [
     expected: { kind: 'failed', error: 'TypeError: broken', headSent: true },
   },
   {
+    id: 'destroyMidStream',
+    behaviour:
+      'destroy(err) after writing never finishes the invocation (no response, no error): reject instead to cut',
+    handler: async (_e, stream) => {
+      const out = http().from(stream, { statusCode: 200, headers: { 'content-type': 'text/plain' } });
+      out.write('half');
+      await tick();
+      out.destroy(new TypeError('cut'));
+    },
+    expected: { kind: 'hang' },
+  },
+  {
     id: 'rejectAfterEnd',
     behaviour: 'a handler that rejects after ending its stream keeps the complete response',
     handler: async (_e, stream) => {

@@ -176,14 +176,12 @@ describe('runAgent', () => {
   it('stops at the deadline with Timeout and keeps the partial text', async () => {
     model.gemini.script({ chunks: ['Partial ', 'answer ', 'never'], delayMs: 400 });
     const rec = recorder();
-    const started = Date.now();
     const r = await runAgent({
       client: model.client,
       contents: user('q'),
       emit: rec.emit,
       deadlineAt: Date.now() + 1_000,
     });
-    expect(Date.now() - started).toBeLessThan(3_000);
     expect(r.status).toBe('incomplete');
     expect(r.error?.code).toBe('Timeout');
     expect(r.text).toBe('Partial answer ');

@@ -84,6 +84,42 @@ describe('scripted Gemini defaults (no script queued)', () => {
     );
   });
 
+  it('searches the schema when the question names no table it was shown, then queries the best match', async () => {
+    const tools = [
+      {
+        functionDeclarations: [
+          { name: 'run_sql', parametersJsonSchema: { type: 'object' } },
+          { name: 'search_schema', parametersJsonSchema: { type: 'object' } },
+        ],
+      },
+    ];
+    const system = 'Database schema:\n- public.customers (~3 rows): id int PK';
+    const question = 'How many suppliers do we have?';
+    const first = await collect({ model, contents: question, config: { systemInstruction: system, tools } });
+    expect(first.calls).toEqual([
+      { name: 'search_schema', args: { query: 'suppliers' }, id: expect.any(String) },
+    ]);
+    const found = (relations: string[]) =>
+      collect({
+        model,
+        contents: [
+          { role: 'user', parts: [{ text: question }] },
+          { role: 'model', parts: [{ functionCall: first.calls[0] as any }] },
+          { role: 'user', parts: [{ functionResponse: { name: 'search_schema', response: { relations } } }] },
+        ],
+        config: { systemInstruction: system, tools },
+      });
+    const second = await found(['purchasing."Vendor Accounts" (table): id int, name text']);
+    expect(second.calls).toEqual([
+      {
+        name: 'run_sql',
+        args: { sql: 'SELECT count(*) AS count FROM purchasing."Vendor Accounts"' },
+        id: expect.any(String),
+      },
+    ]);
+    expect((await found([])).texts.join('')).toContain('I could not find a table about that');
+  });
+
   it('does not call tools when the tool mode is NONE', async () => {
     const { calls, texts } = await collect({
       model,
@@ -92,6 +128,40 @@ describe('scripted Gemini defaults (no script queued)', () => {
     });
     expect(calls).toEqual([]);
     expect(texts.length).toBeGreaterThan(0);
+  });
+});
+
+describe('scripted Gemini embeddings', () => {
+  it('answers embedContent through the SDK deterministically, without consuming scripted turns', async () => {
+    gemini.script({ chunks: ['kept'] });
+    const embed = async (contents: string[], outputDimensionality?: number) =>
+      (
+        await ai.models.embedContent({
+          model: 'text-embedding-004',
+          contents,
+          ...(outputDimensionality ? { config: { outputDimensionality } } : {}),
+        })
+      ).embeddings!.map((e) => e.values!);
+    const [a, b, c] = await embed(['sales orders by customer', 'sales orders by customer', 'film rentals']);
+    expect(a).toHaveLength(768);
+    expect(a).toEqual(b);
+    const cosine = (x: number[], y: number[]) => x.reduce((s, v, i) => s + v * y[i]!, 0);
+    expect(cosine(a!, b!)).toBeCloseTo(1, 6);
+    expect(cosine(a!, c!)).toBeCloseTo(0, 6);
+    expect((await embed(['orders'], 64))[0]).toHaveLength(64);
+    expect(gemini.requests.map((r) => r.action)).toEqual(['batchEmbedContents', 'batchEmbedContents']);
+    expect(gemini.pending()).toBe(1);
+  });
+
+  it('answers the single embedContent method too', async () => {
+    const res = await fetch(`${gemini.url}/v1beta/models/text-embedding-004:embedContent`, {
+      method: 'POST',
+      headers: { 'content-type': 'application/json', 'x-goog-api-key': 'k' },
+      body: JSON.stringify({ content: { parts: [{ text: 'orders' }] }, outputDimensionality: 8 }),
+    });
+    const body = (await res.json()) as any;
+    expect(body.embedding.values).toHaveLength(8);
+    expect(Math.hypot(...body.embedding.values)).toBeCloseTo(1, 6);
   });
 });
 

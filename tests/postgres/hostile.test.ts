@@ -43,7 +43,6 @@ const MODES: [HostileMode, RegExp][] = [
   ['copy-data', /CopyData/],
   ['unknown-type', /unexpected message type \(0x71\)/],
   ['garbage', /unexpected message type/],
-  ['huge-row', /message of 2147483632 bytes/],
   ['malformed-row', /DataRow whose value is longer than the row/],
   ['notice-flood', /more than 10000 notices/],
   ['parameter-change', /change of client_encoding/],
@@ -83,6 +82,17 @@ describe('a hostile server ends the query with ConnectorError and the next query
         err: expect.objectContaining({ name: 'TypeError' }),
       }),
     ]);
+    expect((await runReadOnlyQuery(connector('normal'), 'SELECT 1')).rows).toEqual([[1]]);
+  });
+
+  it('a row over the cap (SQL_MAX_ROW_BYTES) is refused when its header arrives: 400 naming the cap', async () => {
+    const err = await failure(runReadOnlyQuery(connector('huge-row'), 'SELECT 1'));
+    expect(err.code).toBe('SqlError');
+    expect(statusOf(err)).toBe(400);
+    expect(err.message).toMatch(
+      /A row of 2147483632 bytes is larger than the \d+-byte limit .*SQL_MAX_ROW_BYTES/,
+    );
+    expect(server.triggered).toContain('huge-row');
     expect((await runReadOnlyQuery(connector('normal'), 'SELECT 1')).rows).toEqual([[1]]);
   });
 

@@ -113,6 +113,8 @@ describe('inspectSchema as a superuser', () => {
         references: { schema: 'shop', table: 'warehouses', columns: ['region', 'code'] },
         onUpdate: 'NO ACTION',
         onDelete: 'CASCADE',
+        deferrable: false,
+        initiallyDeferred: false,
       },
     ]);
   });
@@ -149,6 +151,43 @@ describe('inspectSchema as a superuser', () => {
     expect(capped.truncated).toBe(true);
     expect(capped.relationCount).toBe(3);
     expect(capped.schemas.reduce((n, s) => n + s.relations.length, 0)).toBe(3);
+    expect(capped.nextCursor).toEqual(expect.any(String));
+    expect(schema.nextCursor).toBeNull();
+  });
+
+  it('pages past the cap with the cursor: every relation once, in order', async () => {
+    const all = schema.schemas.flatMap((s) => s.relations.map((r) => `${s.name}.${r.name}`));
+    const seen: string[] = [];
+    let cursor: string | undefined;
+    for (let page = 0; page < 20; page++) {
+      const part = await inspectSchema(conn, { maxRelations: 4, cursor, allowPrivileged: true });
+      seen.push(...part.schemas.flatMap((s) => s.relations.map((r) => `${s.name}.${r.name}`)));
+      if (!part.nextCursor) break;
+      expect(part.truncated).toBe(true);
+      cursor = part.nextCursor;
+    }
+    expect(seen).toEqual(all);
+  });
+
+  it('filters by schema, and pages within it', async () => {
+    const shop = await inspectSchema(conn, { schema: 'shop', maxRelations: 6, allowPrivileged: true });
+    expect(shop.schemas.map((s) => s.name)).toEqual(['shop']);
+    const rest = await inspectSchema(conn, {
+      schema: 'shop',
+      cursor: shop.nextCursor!,
+      allowPrivileged: true,
+    });
+    expect(rest.schemas.map((s) => s.name)).toEqual(['shop']);
+    const names = [...shop.schemas[0]!.relations, ...rest.schemas[0]!.relations].map((r) => r.name);
+    expect(names).toEqual(schema.schemas.find((s) => s.name === 'shop')!.relations.map((r) => r.name));
+    expect(rest.nextCursor).toBeNull();
+  });
+
+  it('refuses a cursor it did not make', async () => {
+    await expect(inspectSchema(conn, { cursor: 'not-a-cursor' })).rejects.toMatchObject({
+      code: 'IncorrectSignature',
+      details: { field: 'cursor' },
+    });
   });
 });
 

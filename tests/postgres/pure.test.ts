@@ -1,7 +1,7 @@
 /** Pure helpers of lib/postgres: value conversion, error mapping (the statement check: statement.test.ts). */
 import { AppError } from '../../lib/errors.js';
 import { mapConnectError, mapQueryError } from '../../lib/postgres/errors.js';
-import { timestampToIso, toJsonSafe } from '../../lib/postgres/values.js';
+import { timestampToIso } from '../../lib/postgres/values.js';
 import { tlsOptions } from '../../lib/postgres/connect.js';
 
 describe('values', () => {
@@ -12,20 +12,6 @@ describe('values', () => {
     expect(timestampToIso('2024-02-29 13:14:15-08')).toBe('2024-02-29T13:14:15-08:00');
     expect(timestampToIso('infinity')).toBe('infinity');
     expect(timestampToIso('0044-03-15 00:00:00 BC')).toBe('0044-03-15 00:00:00 BC');
-  });
-
-  it('makes values JSON-safe', () => {
-    expect(toJsonSafe(Buffer.from([0, 255]))).toBe('\\x00ff');
-    expect(toJsonSafe(10n)).toBe('10');
-    expect(toJsonSafe(Infinity)).toBe('Infinity');
-    expect(toJsonSafe(new Date('2024-01-01T00:00:00Z'))).toBe('2024-01-01T00:00:00.000Z');
-    expect(toJsonSafe([new Date(0), [Buffer.from('a')], null])).toEqual([
-      '1970-01-01T00:00:00.000Z',
-      ['\\x61'],
-      null,
-    ]);
-    expect(toJsonSafe(undefined)).toBeNull();
-    expect(toJsonSafe({ a: 1 })).toEqual({ a: 1 });
   });
 });
 

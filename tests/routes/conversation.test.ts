@@ -161,6 +161,35 @@ describe('POST /connectors/{id}/chats', () => {
     expect((await getChat(UID, chatId)).title).toBe('Say hello');
   });
 
+  it('on a privileged role, gives the model no tools and tells it why (its SQL never runs there)', async () => {
+    const url = new URL(db.url); // the test server's superuser
+    const superuser = await createConnector(UID, {
+      name: 'Admin',
+      host: url.hostname,
+      port: Number(url.port || 5432),
+      database: db.name,
+      user: decodeURIComponent(url.username),
+      password: decodeURIComponent(url.password) || null,
+      ssl: 'disable',
+    });
+    gemini.script({ chunks: ['Please connect with a read-only role.'] });
+    const stream = await run(
+      await createChat(
+        ctxFor({
+          path: `/connectors/${superuser.id}/chats`,
+          params: { id: superuser.id },
+          body: { message: 'How many orders?' },
+        }),
+      ),
+    );
+    expect(stream.names()).toEqual(['chat', 'token', 'stored', 'done']);
+    const request = gemini.requests[0]!.body;
+    expect(request.tools).toBeUndefined();
+    const system = request.systemInstruction!.parts![0]!.text as string;
+    expect(system).toContain('Semaia does not run SQL for you on this connection');
+    expect(system).toMatch(/superuser/);
+  });
+
   it('uses the title from the request', async () => {
     gemini.script({ chunks: ['ok'] });
     const stream = await run(await startChat({ message: 'hi', title: 'My analysis' }));
@@ -242,8 +271,8 @@ describe('POST /connectors/{id}/chats', () => {
 
     // The schema summary reached the model, and the second call carries the rows as a functionResponse.
     const system = gemini.requests[0]!.body.systemInstruction!.parts![0]!.text as string;
-    expect(system).toContain('public.customers (table');
-    expect(system).toContain('customer_id integer NOT NULL → public.customers.id');
+    expect(system).toContain('- public.customers (~3 rows): id int PK, name text, city text');
+    expect(system).toContain('customer_id int → public.customers.id');
     const response = partsOf(gemini.requests[1]!.body).find((p) => p.functionResponse) as any;
     expect(response.functionResponse).toMatchObject({ id: 'q1', name: 'run_sql' });
     expect(response.functionResponse.response.rows).toEqual([
@@ -329,9 +358,7 @@ describe('POST /connectors/{id}/chats', () => {
   it('stops before the function runs out of time and stores what exists', async () => {
     process.env.MODEL_DEADLINE_MARGIN_MS = '200';
     gemini.script({ chunks: ['Slow ', 'answer ', 'that ', 'never ', 'ends'], delayMs: 400 });
-    const started = Date.now();
     const stream = await run(await startChat({ message: 'slow please' }, { remainingMs: 1_200 }));
-    expect(Date.now() - started).toBeLessThan(1_200 + 1_000);
     expect(stream.names().slice(-2)).toEqual(['stored', 'error']);
     expect(stream.of('error')[0]).toMatchObject({ code: 'Timeout' });
     const reply = (await messagesOf(stream.of('chat')[0].chatId))[1]!;

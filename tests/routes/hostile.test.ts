@@ -32,7 +32,7 @@ const query = (id: string) => api.request('POST', `/connectors/${id}/query`, { b
 
 describe('each hostile mode ends its request with 502 and the next request works', () => {
   const misbehaving = HOSTILE_MODES.filter(
-    (m) => !['normal', 'privileged', 'cleartext-password'].includes(m),
+    (m) => !['normal', 'privileged', 'cleartext-password', 'huge-row'].includes(m),
   );
 
   it.each(misbehaving)('%s', async (mode) => {
@@ -45,6 +45,14 @@ describe('each hostile mode ends its request with 502 and the next request works
     const next = await query(normal);
     expect(next.status).toBe(200);
     expect(next.json.rows).toEqual([[1]]);
+  });
+
+  it('a row announced over SQL_MAX_ROW_BYTES ends its request with 400 naming the cap; the next works', async () => {
+    const res = await query(await connectorFor('huge-row'));
+    expect(res.status).toBe(400);
+    expect(res.json.error.code).toBe('SqlError');
+    expect(res.json.error.message).toMatch(/SQL_MAX_ROW_BYTES/);
+    expect((await query(await connectorFor('normal'))).json.rows).toEqual([[1]]);
   });
 
   it('a server that says the role is a superuser is refused before the statement runs', async () => {

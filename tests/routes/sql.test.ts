@@ -36,6 +36,18 @@ describe('connector SQL routes over HTTP', () => {
     const text = JSON.stringify(res.json);
     expect(text).toContain('"pets"');
     expect(text).toContain('Animals we know');
+    expect(res.json).toMatchObject({ truncated: false, nextCursor: null });
+  });
+
+  it('inspect takes a schema filter and a cursor in the query string', async () => {
+    const res = await api.request('GET', `/connectors/${connectorId}/inspect?schema=public`);
+    expect(res.status).toBe(200);
+    expect(res.json.schemas.map((s: { name: string }) => s.name)).toEqual(['public']);
+    const none = await api.request('GET', `/connectors/${connectorId}/inspect?schema=nosuchschema`);
+    expect(none.json).toMatchObject({ schemas: [], relationCount: 0 });
+    const bad = await api.request('GET', `/connectors/${connectorId}/inspect?cursor=xyz`);
+    expect(bad.status).toBe(400);
+    expect(bad.json.error).toMatchObject({ code: 'IncorrectSignature', field: 'cursor' });
   });
 
   it('runs a query: columns with types, rows as arrays, limits with truncated', async () => {
@@ -168,13 +180,11 @@ describe('connector SQL routes over HTTP', () => {
         ssl: 'disable',
       },
     });
-    const started = Date.now();
     const res = await api.request('POST', `/connectors/${created.json.connector.id}/query`, {
       body: { sql: 'select 1' },
     });
     expect(res.status).toBe(502);
     expect(res.json.error).toMatchObject({ code: 'ConnectorError', reason: 'unreachable' });
     expect(res.text).not.toContain('pw');
-    expect(Date.now() - started).toBeLessThan(8000);
   });
 });

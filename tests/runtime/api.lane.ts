@@ -161,6 +161,12 @@ describe.each(laneNodes().map((node) => [node.version, node] as const))(
         });
         expect(bad.status).toBe(400);
         expect(bad.json.error.code).toBe('SqlError');
+        const csv = await call('POST', `/connectors/${connectorId}/query`, {
+          body: { sql: 'select id, name, species from pets order by id', format: 'csv' },
+        });
+        expect(csv.status).toBe(200);
+        expect(csv.headers['content-type']).toBe('text/csv; charset=utf-8');
+        expect(csv.body).toBe('id,name,species\r\n1,Rex,dog\r\n2,Tom,cat\r\n3,Nemo,\r\n');
       });
 
       let chatId: string;
