@@ -10,6 +10,7 @@ import { parsePageQuery } from '../lib/http/page-query.js';
 import { json, noContent, type RouteHandler } from '../lib/http/types.js';
 import { connectorRemoved, withConnectorSlot } from '../lib/limits/connectors.js';
 import * as store from '../lib/store/connectors.js';
+import { deleteSchemaIndex } from '../lib/store/schema-index.js';
 import type { Connector } from '../lib/types.js';
 
 export const listConnectors: RouteHandler = async (ctx) =>
@@ -43,6 +44,10 @@ export const deleteConnector: RouteHandler = async (ctx) => {
   const id = ctx.params.id ?? '';
   await store.deleteConnector(ctx.user.uid, id);
   await connectorRemoved(ctx.user.uid, ctx.log);
+  // The schema the model saw goes too (it would expire anyway: a failure here leaves nothing for long).
+  await deleteSchemaIndex(ctx.user.uid, id).catch((err: unknown) =>
+    ctx.log.error('could not delete the schema index', err, { connectorId: id }),
+  );
   ctx.log.info('connector deleted', { connectorId: id });
   return noContent();
 };

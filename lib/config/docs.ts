@@ -2,6 +2,7 @@
  * The configuration table of docs/configuration.md, generated from config/settings.ts (`npm run docs`
  * rewrites it; a test fails when the file and the settings disagree).
  */
+import { fmt } from './parsers.js';
 import { SETTINGS, type Setting } from './settings.js';
 
 const SCOPE: Record<Setting<unknown>['scope'], string> = { all: '', local: ' (local)', lambda: ' (Lambda)' };
@@ -9,7 +10,7 @@ const SCOPE: Record<Setting<unknown>['scope'], string> = { all: '', local: ' (lo
 function fallbackText(s: Setting<unknown>): string {
   if (s.fallbackDoc) return s.fallbackDoc;
   if (s.fallback === undefined) return '—';
-  if (typeof s.fallback === 'number') return s.fallback.toLocaleString('en-US').replace(/,/g, '_');
+  if (typeof s.fallback === 'number') return fmt(s.fallback).replace(/,/g, '_');
   return `\`${String(s.fallback)}\``;
 }
 

@@ -5,13 +5,18 @@
  * can set any header but cannot sign one. Users from an API Gateway authorizer's context are not headers
  * and pass as they are; locally (no key) headers keep working as before.
  */
+import { config } from '../config.js';
 import type { Logger } from '../log.js';
-import { getUserProofKey } from '../secrets/user-proof-key.js';
 import type { ApiRequest } from './types.js';
-import { USER_PROOF_HEADER, verifyUserProof } from './user-proof.js';
 
 export async function dropUnprovenUser(req: ApiRequest, log: Logger, nowMs = Date.now()): Promise<void> {
-  if (!req.user || req.userSource !== 'headers') return;
+  if (!req.user || req.userSource !== 'headers' || !config.userProofKeyParam) return;
+  // Loaded here, not at start: node:crypto and the SSM reader cost milliseconds of every cold start, and
+  // only the cloud (a key is configured) checks proofs.
+  const [{ getUserProofKey }, { USER_PROOF_HEADER, verifyUserProof }] = await Promise.all([
+    import('../secrets/user-proof-key.js'),
+    import('./user-proof.js'),
+  ]);
   const key = await getUserProofKey();
   if (!key) return;
   const verdict = verifyUserProof(key, req.user, req.headers[USER_PROOF_HEADER], Math.floor(nowMs / 1000));

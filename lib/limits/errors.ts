@@ -3,6 +3,7 @@
  * and when to try again (`retryAfterS`, also sent as the `Retry-After` header by lib/http/errors.ts);
  * `QuotaExceeded` is the daily model-token budget, with what was spent and when it renews (`resetAt`).
  */
+import { fmt } from '../config/parsers.js';
 import { AppError } from '../errors.js';
 import { secondsUntil } from './windows.js';
 
@@ -27,7 +28,7 @@ export function quotaExceeded(max: number, used: number, resetAtMs: number, now:
   const retryAfterS = secondsUntil(resetAtMs, now);
   return new AppError(
     'QuotaExceeded',
-    `The daily model budget of ${max.toLocaleString('en-US')} tokens is spent; it renews at ${new Date(resetAtMs).toISOString()}`,
+    `The daily model budget of ${fmt(max)} tokens is spent; it renews at ${new Date(resetAtMs).toISOString()}`,
     { limit: 'modelTokensPerDay', max, used, resetAt: new Date(resetAtMs).toISOString(), retryAfterS },
   );
 }

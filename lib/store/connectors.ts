@@ -251,7 +251,7 @@ export async function updateConnector(uid: string, id: string, patch: ConnectorP
 
 /**
  * Deletes the connector. Its chats are kept: their history stays readable (GET /chats/{id}), and new
- * messages in them fail with NotFound for the connector.
+ * messages in them are answered without data (the model is told the connector was deleted; docs/api.md).
  */
 export async function deleteConnector(uid: string, id: string): Promise<void> {
   refuseSampleChange(id);

@@ -4,7 +4,8 @@
  * into parts below DynamoDB's 400 KB item limit; part 00 also carries the metadata. Parts are written first
  * and part 00 last, all stamped with one build id, so a reader never assembles two builds (a mismatch reads
  * as a miss). Larger than MAX_PARTS parts, the index is not stored (the process keeps its own copy).
- * Items expire after STORED_DAYS (TTL), so indexes of deleted connectors do not stay.
+ * Deleting a connector deletes its index; items also expire after STORED_DAYS (TTL), so nothing outlives it
+ * even when that delete fails.
  */
 import { randomUUID } from 'node:crypto';
 import { gunzipSync, gzipSync } from 'node:zlib';
@@ -124,6 +125,22 @@ export async function loadSchemaIndex<T>(
     verifiedAt: head.verifiedAt,
     document,
   };
+}
+
+/** Removes a connector's stored index (its connector was deleted: what it describes goes with it). */
+export async function deleteSchemaIndex(uid: string, connectorId: string): Promise<void> {
+  for await (const page of queryPages({
+    TableName: table(),
+    KeyConditionExpression: 'PK = :pk AND begins_with(SK, :prefix)',
+    ExpressionAttributeValues: { ':pk': userPk(uid), ':prefix': schemaIndexPrefix(connectorId) },
+    ProjectionExpression: 'PK, SK',
+  })) {
+    await Promise.all(
+      page.map((item) =>
+        documentClient().send(new DeleteCommand({ TableName: table(), Key: { PK: item.PK, SK: item.SK } })),
+      ),
+    );
+  }
 }
 
 /** Records that the stored index still matches the catalog (no-op when another build replaced it). */

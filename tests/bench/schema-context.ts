@@ -132,21 +132,23 @@ function rankingTimes(ranked: ReturnType<typeof prepareRanking>, questions: stri
 }
 
 async function realSchema(name: string, fixtures: string[], questionFile: string): Promise<Row[]> {
-  const { createDatabase } = await benchServices();
+  const { createDatabase, createReader } = await benchServices();
   const url = await createDatabase(name.replace(/\W/g, '_'));
   for (const f of fixtures) await load(url, f);
+  // The connector logs in as a read-only role, as Semaia requires (privileged roles are refused).
+  const reader = await createReader(url);
   const questions = questionsOf(questionFile);
   const gold = await checkGold(url, questions);
-  const contexts = await contextsThroughChat(url, questions);
+  const contexts = await contextsThroughChat(reader, questions);
 
-  const info0 = await inspectSchema(parsePostgresUrl(url, 'disable'), { maxRelations: 20_000 });
+  const info0 = await inspectSchema(parsePostgresUrl(reader, 'disable'), { maxRelations: 20_000 });
   const ranked = prepareRanking(buildSchemaIndex(info0), ['public']);
   const times = rankingTimes(
     ranked,
     questions.map((q) => q.question),
   );
   const baselineText = alphabeticalSummary(
-    await inspectSchema(parsePostgresUrl(url, 'disable')),
+    await inspectSchema(parsePostgresUrl(reader, 'disable')),
     SCHEMA_SUMMARY_BUDGET,
   );
 

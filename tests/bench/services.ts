@@ -86,10 +86,15 @@ export function benchServices(): Promise<BenchServices> {
       const role = `bench_reader_${process.pid}_${roles.length}`;
       const password = `pw-${role}`;
       roles.push(role);
+      // Read access to every schema and table there is now, and to tables created later (as a user would grant).
       await admin(dbUrl, (c) =>
         c.query(`CREATE ROLE "${role}" LOGIN PASSWORD '${password}';
-          GRANT USAGE ON SCHEMA public TO "${role}";
-          GRANT SELECT ON ALL TABLES IN SCHEMA public TO "${role}";
+          DO $$ DECLARE s text; BEGIN
+            FOR s IN SELECT nspname FROM pg_namespace WHERE nspname !~ '^pg_' AND nspname <> 'information_schema' LOOP
+              EXECUTE format('GRANT USAGE ON SCHEMA %I TO %I', s, '${role}');
+              EXECUTE format('GRANT SELECT ON ALL TABLES IN SCHEMA %I TO %I', s, '${role}');
+            END LOOP;
+          END $$;
           ALTER DEFAULT PRIVILEGES GRANT SELECT ON TABLES TO "${role}";`),
       );
       const u = new URL(dbUrl);

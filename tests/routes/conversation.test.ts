@@ -12,6 +12,8 @@ import { clearSchemaCache } from '../../lib/model/schema.js';
 import { listChats, getChat } from '../../lib/store/chats.js';
 import { listMessages } from '../../lib/store/messages.js';
 import { createConnector } from '../../lib/store/connectors.js';
+import { loadSchemaIndex } from '../../lib/store/schema-index.js';
+import { deleteConnector as deleteConnectorRoute } from '../../handlers/connectors.js';
 import { claimIdempotencyKey } from '../../lib/store/idempotency.js';
 import type { Message } from '../../lib/types.js';
 import { makeContext, type ContextOptions } from '../support/context.js';
@@ -383,6 +385,52 @@ describe('POST /chats/{chat_id}/messages', () => {
 
   const post = (chatId: string, body: unknown, opts: Partial<ContextOptions> = {}) =>
     postMessage(ctxFor({ path: `/chats/${chatId}/messages`, params: { chat_id: chatId }, body, ...opts }));
+
+  it("after its connector is deleted, the chat goes on without data, and the connector's schema index is gone", async () => {
+    const url = new URL(await db.readerUrl());
+    const doomed = await createConnector(UID, {
+      name: 'Doomed',
+      host: url.hostname,
+      port: Number(url.port || 5432),
+      database: db.name,
+      user: decodeURIComponent(url.username),
+      password: decodeURIComponent(url.password),
+      ssl: 'disable',
+    });
+    gemini.script({ chunks: ['There are customers.'] });
+    const first = await run(
+      await createChat(
+        ctxFor({
+          path: `/connectors/${doomed.id}/chats`,
+          params: { id: doomed.id },
+          body: { message: 'customers?' },
+        }),
+      ),
+    );
+    const chatId = first.of('chat')[0].chatId;
+    expect(await loadSchemaIndex(UID, doomed.id)).toBeDefined(); // built for the first message
+
+    const deleted = await deleteConnectorRoute(
+      ctxFor({ method: 'DELETE', path: `/connectors/${doomed.id}`, params: { id: doomed.id } }),
+    );
+    expect(deleted).toMatchObject({ kind: 'json', status: 204 });
+    expect(await loadSchemaIndex(UID, doomed.id)).toBeUndefined();
+
+    gemini.script({ chunks: ['I can no longer look at that database.'] });
+    const next = await run(await post(chatId, { message: 'and orders?' }));
+    expect(next.names()).toEqual(['chat', 'token', 'stored', 'done']);
+    const request = gemini.requests[gemini.requests.length - 1]!.body;
+    expect(request.tools).toBeUndefined();
+    expect(request.systemInstruction!.parts![0]!.text).toContain('its connector was deleted');
+    // The history is still there for the model and the user.
+    expect(JSON.stringify(request.contents)).toContain('customers?');
+    expect((await messagesOf(chatId)).map((m) => m.status)).toEqual([
+      'complete',
+      'complete',
+      'complete',
+      'complete',
+    ]);
+  });
 
   it('continues the chat with the earlier messages as history', async () => {
     const chatId = await newChat();
