@@ -90,7 +90,8 @@ export async function followReply(stream: SseStream, o: FollowOptions): Promise<
       return;
     }
     await sleep(delay);
-    delay = Math.min(maxMs, delay * 2);
+    // Gentle growth: a live writer checkpoints every second, so its next state is never far off.
+    delay = Math.min(maxMs, Math.ceil(delay * 1.5));
     message = await getMessage(o.uid, o.chat.id, id);
   }
 }
