@@ -33,6 +33,13 @@ export interface Session {
   role: SessionRole;
 }
 
+/** The signal's own AppError (the reply's deadline says why), else a plain cancellation: never a bare DOMException. */
+function cancelled(signal: AbortSignal | undefined): AppError {
+  return signal?.reason instanceof AppError
+    ? signal.reason
+    : new AppError('Timeout', 'The request was cancelled');
+}
+
 /** Extra time past statement_timeout before the client gives up on the server by itself. */
 const BACKSTOP_GRACE_MS = 3_000;
 
@@ -42,7 +49,7 @@ export async function withReadOnlyTransaction<T>(
   work: (client: pg.Client, session: Session) => Promise<T>,
 ): Promise<T> {
   const statementTimeoutMs = clampStatementTimeout(options.statementTimeoutMs ?? config.statementTimeoutMs);
-  options.signal?.throwIfAborted();
+  if (options.signal?.aborted) throw cancelled(options.signal);
   const client = await openClient(conn, { ...options, statementTimeoutMs });
 
   let onAbort: (() => void) | undefined;
@@ -62,7 +69,7 @@ export async function withReadOnlyTransaction<T>(
     }, statementTimeoutMs + BACKSTOP_GRACE_MS);
     onAbort = () => {
       interruptedFlag = true;
-      reject(new AppError('Timeout', 'The request was cancelled'));
+      reject(cancelled(options.signal));
     };
     options.signal?.addEventListener('abort', onAbort, { once: true });
   });

@@ -256,7 +256,9 @@ describe('API function role', () => {
       if (refersTo(s.Resource, 'ConnectorKey')) continue;
       // Decrypting the SecureString: only through SSM and only the AWS managed key alias/aws/ssm.
       expect(s.Action).toBe('kms:Decrypt');
-      expect(s.Condition.StringEquals['kms:ViaService']).toBeDefined();
+      expect(s.Condition.StringEquals['kms:ViaService']).toEqual({
+        'Fn::Sub': 'ssm.${AWS::Region}.amazonaws.com',
+      });
       expect(s.Condition['ForAnyValue:StringEquals']['kms:ResourceAliases']).toBe('alias/aws/ssm');
     }
   });
@@ -371,7 +373,7 @@ describe('CloudFront', () => {
 
   it('sends /api/* to the Function URL through an OAC of type lambda, uncached and uncompressed', () => {
     const behavior = apiBehavior();
-    expect(behavior).toBeDefined();
+    expect(behavior.PathPattern).toBe('/api/*');
     const apiOrigin = origin(behavior.TargetOriginId);
     expect(apiOrigin.DomainName).toEqual({
       'Fn::Select': [2, { 'Fn::Split': ['/', { 'Fn::GetAtt': ['ApiLambdaFunctionUrl', 'FunctionUrl'] }] }],

@@ -111,7 +111,7 @@ describe('run_sql', () => {
       { name: 'run_sql', args: { sql: 'SELECT 1; DROP TABLE notes' } },
       { signal: live(), emit: recorder().emit },
     );
-    expect(multi.response.error).toBeDefined();
+    expect(multi.response.error).toMatchObject({ code: 'SqlError' });
     expect((await db.query('SELECT count(*)::int AS n FROM notes')).rows[0].n).toBe(20);
   });
 
@@ -137,7 +137,7 @@ describe('run_sql', () => {
       { signal: ac.signal, emit: rec.emit },
     );
     expect(rec.events.map((e) => e.event)).toEqual(['query']);
-    expect(out.response.error).toBeDefined();
+    expect(out.response.error).toEqual({ code: 'Timeout', message: 'The request was cancelled' });
   });
 });
 
