@@ -5,8 +5,9 @@
  * `startEmbeddedPostgres` starts a cluster (initialised once, reused on later starts) and returns a superuser
  * URL; `startSamplePostgres` adds the sample shop database and hands out a read-only role's URL.
  */
+import { execFileSync } from 'node:child_process';
 import { createHash, randomBytes } from 'node:crypto';
-import { existsSync, statSync } from 'node:fs';
+import { existsSync, readFileSync, statSync } from 'node:fs';
 import { chmod, cp, mkdir, readFile, rm, symlink, writeFile } from 'node:fs/promises';
 import { createServer } from 'node:net';
 import { basename, dirname, join, resolve } from 'node:path';
@@ -17,6 +18,8 @@ export interface EmbeddedPostgres {
   port: number;
   /** Where the cluster lives (not `dir` when, as root, the `postgres` user could not reach it there). */
   clusterDir: string;
+  /** The pid of a server an earlier run left running on this cluster, stopped before this one started. */
+  leftoverStopped?: number;
   stop(): Promise<void>;
 }
 
@@ -124,6 +127,63 @@ function reachableByOthers(dir: string): string {
   return dir;
 }
 
+/**
+ * A server left running by an earlier `npm start` that died without stopping it (kill -9, a crash, a closed
+ * terminal) keeps its cluster's lock, and no later start could use the cluster. Its owner is known to be gone
+ * (lib/local/services.ts refuses a DATA_DIR that a live process serves; tests own their directories), so a
+ * postmaster still running on the cluster is such a leftover: it is asked to stop (fast shutdown), then killed
+ * if it will not. Resolves with its pid when there was one.
+ */
+async function stopLeftoverPostmaster(clusterDir: string): Promise<number | undefined> {
+  const pid = postmasterPid(clusterDir);
+  if (pid === undefined || !runsCluster(pid, clusterDir)) return undefined;
+  signal(pid, 'SIGINT'); // fast shutdown: ends sessions, writes a checkpoint, removes postmaster.pid
+  if (!(await exited(pid, 15_000))) {
+    signal(pid, 'SIGKILL');
+    await exited(pid, 5_000);
+  }
+  return pid;
+}
+
+function postmasterPid(clusterDir: string): number | undefined {
+  try {
+    const pid = Number(readFileSync(join(clusterDir, 'postmaster.pid'), 'utf8').split('\n')[0]);
+    return Number.isInteger(pid) && pid > 0 ? pid : undefined;
+  } catch {
+    return undefined; // no lock file: nothing runs there
+  }
+}
+
+/** The pid is alive and is a postgres serving this cluster (a stale lock's pid may now be anything else). */
+function runsCluster(pid: number, clusterDir: string): boolean {
+  try {
+    const command = execFileSync('ps', ['-o', 'command=', '-p', String(pid)], { encoding: 'utf8' });
+    return /postgres/.test(command) && command.includes(clusterDir);
+  } catch {
+    return false; // ps exits non-zero when no such process exists
+  }
+}
+
+function signal(pid: number, name: NodeJS.Signals): void {
+  try {
+    process.kill(pid, name);
+  } catch {
+    // already gone
+  }
+}
+
+async function exited(pid: number, withinMs: number): Promise<boolean> {
+  for (const until = Date.now() + withinMs; Date.now() < until;) {
+    try {
+      process.kill(pid, 0);
+    } catch {
+      return true;
+    }
+    await new Promise((r) => setTimeout(r, 100));
+  }
+  return false;
+}
+
 export async function startEmbeddedPostgres(options: StartOptions): Promise<EmbeddedPostgres> {
   const EmbeddedPostgresCtor = await loadEmbeddedPostgres();
   const recent: string[] = [];
@@ -140,6 +200,7 @@ export async function startEmbeddedPostgres(options: StartOptions): Promise<Embe
   if (isRoot()) await chmod(dir, 0o755);
   const clusterDir = join(dir, 'cluster');
   const initialised = existsSync(join(clusterDir, 'PG_VERSION'));
+  const leftoverStopped = initialised ? await stopLeftoverPostmaster(clusterDir) : undefined;
 
   let lastError: unknown;
   for (let attempt = 0; attempt < 3; attempt++) {
@@ -170,6 +231,7 @@ export async function startEmbeddedPostgres(options: StartOptions): Promise<Embe
       url: `postgres://postgres:${encodeURIComponent(options.password)}@127.0.0.1:${port}/postgres`,
       port,
       clusterDir,
+      ...(leftoverStopped ? { leftoverStopped } : {}),
       stop: () => (stopped ??= server.stop()),
     };
   }
@@ -181,6 +243,7 @@ export interface SamplePostgres {
   /** Connection string of the read-only role `semaia_reader` on the `shop` database. */
   url: string;
   clusterDir: string;
+  leftoverStopped?: number;
   stop(): Promise<void>;
 }
 
@@ -231,5 +294,5 @@ export async function startSamplePostgres(options: {
     throw err;
   }
   const url = `postgres://${SAMPLE_READER}:${encodeURIComponent(secrets.readerPassword)}@127.0.0.1:${server.port}/${SAMPLE_DATABASE}`;
-  return { url, clusterDir: server.clusterDir, stop: server.stop };
+  return { url, clusterDir: server.clusterDir, leftoverStopped: server.leftoverStopped, stop: server.stop };
 }

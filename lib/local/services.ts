@@ -92,6 +92,11 @@ export async function startLocalServices(options: LocalServiceOptions): Promise<
   if (options.sample && !samplePgUrl) {
     const { startSamplePostgres } = await import('./embedded-postgres.js');
     const pg = await startSamplePostgres({ dataDir: config.dataDir });
+    if (pg.leftoverStopped) {
+      log(
+        `stopped the PostgreSQL server (pid ${pg.leftoverStopped}) that an earlier run left running on this DATA_DIR`,
+      );
+    }
     stops.push(pg.stop);
     samplePgUrl = pg.url;
     process.env.SEMAIA_SAMPLE_PG_URL = samplePgUrl;

@@ -1,9 +1,12 @@
 /**
  * The API process stopping or dying mid-reply: Ctrl-C stores the partial reply and ends the stream with
  * error Shutdown; a killed process leaves a reply that reads as interrupted with the text of its last
- * checkpoint. The API runs as `npm start` in a child process; the store (dynalite) lives in this process,
+ * checkpoint, and the sample PostgreSQL it leaves running does not stop the next start. The API runs as `npm start` in a child process; the store (dynalite) lives in this process,
  * so it outlives the API.
  */
+import { chmodSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import { startEmbeddedDynamo, type EmbeddedDynamo } from '../../lib/local/embedded-dynamo.js';
 import { resetDocumentClient } from '../../lib/store/client.js';
 import { effectiveMessage, listMessages } from '../../lib/store/messages.js';
@@ -143,6 +146,58 @@ describe('the API process stopping mid-reply', () => {
       expect(tokensOf(follow.events)).toBe(seen.content);
     } finally {
       await local.close();
+    }
+  });
+});
+
+describe('a killed npm start and its sample PostgreSQL', () => {
+  const alive = (pid: number) => {
+    try {
+      process.kill(pid, 0);
+      return true;
+    } catch {
+      return false;
+    }
+  };
+  const postmasterPid = (clusterDir: string) =>
+    Number(readFileSync(join(clusterDir, 'postmaster.pid'), 'utf8').split('\n')[0]);
+  const clusterOf = (api: ApiProcess) => /data in (\S+\/cluster)\b/.exec(api.output())![1]!;
+
+  it('the next start on the same DATA_DIR stops the PostgreSQL left running, and serves the sample', async () => {
+    // World-readable, so that (as root) the cluster lives inside it and goes with it.
+    const dataDir = mkdtempSync(join(tmpdir(), 'semaia-orphan-'));
+    chmodSync(dataDir, 0o755);
+    const env = { ...childEnv(), DATA_DIR: dataDir, SEMAIA_SAMPLE: 'on' };
+    let orphan = 0;
+    try {
+      const first = await startApiProcess(env);
+      const cluster = clusterOf(first);
+      orphan = postmasterPid(cluster);
+      first.child.kill('SIGKILL'); // a crash, kill -9, or a closed terminal: no chance to stop PostgreSQL
+      await first.exited;
+      expect(alive(orphan)).toBe(true);
+
+      const second = await startApiProcess(env);
+      try {
+        expect(alive(orphan)).toBe(false);
+        expect(second.output()).toContain(
+          `stopped the PostgreSQL server (pid ${orphan}) that an earlier run left`,
+        );
+        const res = await fetch(`${second.url}/api/connectors/sample/query`, {
+          method: 'POST',
+          headers: { 'x-user-uid': 'life-user', 'content-type': 'application/json' },
+          body: JSON.stringify({ sql: 'select count(*) as n from customers' }),
+        });
+        expect(res.status).toBe(200);
+        expect(((await res.json()) as { rows: unknown[][] }).rows).toEqual([['500']]);
+      } finally {
+        await second.stop(); // SIGTERM: it stops its own PostgreSQL
+      }
+      expect(second.output()).toContain('stopping');
+      expect(() => readFileSync(join(cluster, 'postmaster.pid'))).toThrow(/ENOENT/);
+    } finally {
+      if (orphan && alive(orphan)) process.kill(orphan, 'SIGKILL');
+      rmSync(dataDir, { recursive: true, force: true });
     }
   });
 });

@@ -3,7 +3,7 @@
  * embedded DynamoDB: for tests that must stop or kill the API process itself.
  */
 import { spawn, type ChildProcess } from 'node:child_process';
-import { mkdtempSync, rmSync } from 'node:fs';
+import { chmodSync, mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 
@@ -16,11 +16,14 @@ export interface ApiProcess {
   output(): string;
   /** Resolves with the exit code (null when killed by a signal). */
   exited: Promise<number | null>;
+  /** SIGTERM, as Ctrl-C would (it stops its own services), then SIGKILL if it has not exited in 20 s. */
   stop(): Promise<void>;
 }
 
 export async function startApiProcess(env: Record<string, string>, args: string[] = []): Promise<ApiProcess> {
   const dataDir = mkdtempSync(join(tmpdir(), 'semaia-api-process-'));
+  // Reachable by other users, so that (as root) a sample PostgreSQL keeps its cluster here and goes with it.
+  chmodSync(dataDir, 0o755);
   const child = spawn(process.execPath, ['--import', 'tsx', 'lib/local/serve.ts', ...args], {
     env: {
       ...process.env,
@@ -57,8 +60,11 @@ export async function startApiProcess(env: Record<string, string>, args: string[
     output: () => out,
     exited,
     async stop() {
-      if (child.exitCode === null && child.signalCode === null) child.kill('SIGKILL');
+      if (child.exitCode !== null || child.signalCode !== null) return;
+      child.kill('SIGTERM');
+      const timer = setTimeout(() => child.kill('SIGKILL'), 20_000);
       await exited;
+      clearTimeout(timer);
     },
   };
 }
