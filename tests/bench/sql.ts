@@ -40,18 +40,31 @@ export function tenKbStatements(): Record<string, string> {
   };
 }
 
+/** Median of 200 timed calls after 30 warm-up calls. */
+async function medianMs(work: () => unknown): Promise<number> {
+  for (let i = 0; i < 30; i++) await work();
+  const times: number[] = [];
+  for (let i = 0; i < 200; i++) {
+    const t = performance.now();
+    await work();
+    times.push(performance.now() - t);
+  }
+  return median(times);
+}
+
 async function classifierCost(): Promise<Row[]> {
   const { checkStatement } = await import('../../lib/postgres/statement.js');
+  // The parser apart from our walk: the tree as libpg-query returns it (its JSON.parse included), that
+  // JSON.parse alone, and fingerprintSync (parse and walk inside the WASM module, no tree crosses over).
+  const pg = await import('libpg-query');
+  await pg.loadModule();
   const rows: Row[] = [];
   for (const [shape, sql] of Object.entries(tenKbStatements())) {
-    for (let i = 0; i < 30; i++) await checkStatement(sql);
-    const times: number[] = [];
-    for (let i = 0; i < 200; i++) {
-      const t = performance.now();
-      await checkStatement(sql);
-      times.push(performance.now() - t);
-    }
-    const ms = median(times);
+    const ms = await medianMs(() => checkStatement(sql));
+    const tree = JSON.stringify(pg.parseSync(sql));
+    const parse = await medianMs(() => pg.parseSync(sql));
+    const json = await medianMs(() => JSON.parse(tree));
+    const fingerprint = await medianMs(() => pg.fingerprintSync(sql));
     rows.push(
       check(
         PART,
@@ -59,7 +72,8 @@ async function classifierCost(): Promise<Row[]> {
         `${round(ms, 3)} ms`,
         `< ${TARGET_MS} ms`,
         ms < TARGET_MS,
-        `${round(sql.length / 1024, 1)} KB, median of 200`,
+        `${round(sql.length / 1024, 1)} KB, median of 200; libpg-query alone: parseSync ${round(parse, 3)} ms ` +
+          `(JSON.parse of its ${Math.round(tree.length / 1024)} KB tree ${round(json, 3)} ms), fingerprintSync ${round(fingerprint, 3)} ms`,
       ),
     );
   }
