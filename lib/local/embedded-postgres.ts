@@ -137,38 +137,34 @@ function reachableByOthers(dir: string): string {
 async function stopLeftoverPostmaster(clusterDir: string): Promise<number | undefined> {
   const pid = postmasterPid(clusterDir);
   if (pid === undefined || !runsCluster(pid, clusterDir)) return undefined;
-  signal(pid, 'SIGINT'); // fast shutdown: ends sessions, writes a checkpoint, removes postmaster.pid
+  attempt(() => process.kill(pid, 'SIGINT')); // fast shutdown: ends sessions, writes a checkpoint, removes postmaster.pid
   if (!(await exited(pid, 15_000))) {
-    signal(pid, 'SIGKILL');
+    attempt(() => process.kill(pid, 'SIGKILL'));
     await exited(pid, 5_000);
   }
   return pid;
 }
 
 function postmasterPid(clusterDir: string): number | undefined {
-  try {
-    const pid = Number(readFileSync(join(clusterDir, 'postmaster.pid'), 'utf8').split('\n')[0]);
-    return Number.isInteger(pid) && pid > 0 ? pid : undefined;
-  } catch {
-    return undefined; // no lock file: nothing runs there
-  }
+  // No lock file: nothing runs there.
+  const pid = Number(attempt(() => readFileSync(join(clusterDir, 'postmaster.pid'), 'utf8').split('\n')[0]));
+  return Number.isInteger(pid) && pid > 0 ? pid : undefined;
 }
 
 /** The pid is alive and is a postgres serving this cluster (a stale lock's pid may now be anything else). */
 function runsCluster(pid: number, clusterDir: string): boolean {
-  try {
-    const command = execFileSync('ps', ['-o', 'command=', '-p', String(pid)], { encoding: 'utf8' });
-    return /postgres/.test(command) && command.includes(clusterDir);
-  } catch {
-    return false; // ps exits non-zero when no such process exists
-  }
+  const command =
+    attempt(() => readFileSync(`/proc/${pid}/cmdline`, 'utf8').replaceAll('\0', ' ')) ??
+    attempt(() => execFileSync('ps', ['-o', 'command=', '-p', String(pid)], { encoding: 'utf8' })); // macOS
+  return command !== undefined && /postgres/.test(command) && command.includes(clusterDir);
 }
 
-function signal(pid: number, name: NodeJS.Signals): void {
+/** The value, or undefined when it throws (no such process: no /proc entry, ps exits non-zero). */
+function attempt<T>(work: () => T): T | undefined {
   try {
-    process.kill(pid, name);
+    return work();
   } catch {
-    // already gone
+    return undefined;
   }
 }
 
