@@ -38,7 +38,7 @@ const SAFE_EMAIL = /^[\x21-\x7e]{1,256}@[\x21-\x7e]{1,63}$/;
 const API_METHODS = ['GET', 'POST', 'PUT', 'DELETE'];
 const PUBLIC_PATHS = new Set(['/api/health']);
 /** The cookie EventSource clients carry their ID token in (SameSite=Strict; docs/streams.md). */
-export const TOKEN_COOKIE = 'semaia_id_token';
+const TOKEN_COOKIE = 'semaia_id_token';
 const EVENTS_ROUTE = /^\/api\/chats\/[^/]+\/messages\/[^/]+\/events$/;
 
 /** Builds the handler. `config: null` (not configured at build time) refuses every request that needs a user. */
@@ -84,9 +84,15 @@ export function stripUserHeaders(headers: CloudFrontHeaders): void {
 export function bearerToken(headers: CloudFrontHeaders): string | undefined {
   const values = headerValues(headers, 'authorization');
   if (values.length !== 1) return undefined;
-  const match = /^Bearer[ ]+([A-Za-z0-9_-]+\.[A-Za-z0-9_-]*\.[A-Za-z0-9_-]*)[ ]*$/i.exec(values[0]!);
-  const token = match?.[1];
-  return token && token.length <= MAX_TOKEN_CHARS ? token : undefined;
+  const match = /^Bearer[ ]+([^ ]+)[ ]*$/i.exec(values[0]!);
+  return match ? asJwt(match[1]!) : undefined;
+}
+
+/** The token when it has a JWT's shape (three base64url parts) and a sane length, else undefined. */
+function asJwt(token: string): string | undefined {
+  return token.length <= MAX_TOKEN_CHARS && /^[A-Za-z0-9_-]+\.[A-Za-z0-9_-]*\.[A-Za-z0-9_-]*$/.test(token)
+    ? token
+    : undefined;
 }
 
 /**
@@ -94,7 +100,7 @@ export function bearerToken(headers: CloudFrontHeaders): string | undefined {
  * cookie cannot be abused to make a change on the user's behalf). The cookie is taken out of the request:
  * the function never needs the token.
  */
-export function eventStreamToken(request: CloudFrontRequest): string | undefined {
+function eventStreamToken(request: CloudFrontRequest): string | undefined {
   if (request.method !== 'GET' || !EVENTS_ROUTE.test(request.uri)) return undefined;
   let token: string | undefined;
   const kept: string[] = [];
@@ -109,8 +115,7 @@ export function eventStreamToken(request: CloudFrontRequest): string | undefined
   if (token === undefined) return undefined;
   if (kept.length) request.headers.cookie = [{ key: 'Cookie', value: kept.join('; ') }];
   else delete request.headers.cookie;
-  const jwt = /^[A-Za-z0-9_-]+\.[A-Za-z0-9_-]*\.[A-Za-z0-9_-]*$/.test(token) ? token : undefined;
-  return jwt && jwt.length <= MAX_TOKEN_CHARS ? jwt : undefined;
+  return asJwt(token);
 }
 
 function createTokenVerifier(config: EdgeAuthConfig): (token: string) => Promise<JWTPayload> {

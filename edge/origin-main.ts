@@ -4,18 +4,13 @@
  * variables. The key is read from SSM in us-east-1 (where the stack and the parameter live, whatever region
  * serves the request) once per container, kept ten minutes; an edge replica never holds it in its code.
  */
-import { decodeProofKey, PROOF_KEY_MAX_AGE_MS } from '../lib/http/user-proof.js';
-import { cachedLoader, readParameter } from '../lib/secrets/ssm-parameter.js';
+import { proofKeyLoader } from '../lib/http/user-proof.js';
 import { EDGE_STACK_REGION } from './config.js';
 import { createOriginRequestHandler } from './origin-request.js';
 
 const param = process.env.EDGE_USER_PROOF_KEY_PARAM ?? '';
 
-const proofKey = cachedLoader(
-  async () =>
-    decodeProofKey(await readParameter(param, { region: EDGE_STACK_REGION, timeoutMs: 3000 }), param),
-  PROOF_KEY_MAX_AGE_MS,
-);
+const proofKey = proofKeyLoader(param, { region: EDGE_STACK_REGION, timeoutMs: 3000 });
 
 export const handler = createOriginRequestHandler({
   maxBodyBytes: Number(process.env.EDGE_MAX_BODY_BYTES),

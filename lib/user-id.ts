@@ -4,7 +4,7 @@
  * (`USER#<uid>#...`): a `#`, a separator or a control character could forge another user's key, so
  * anything outside this set is no user at all.
  */
-export const USER_ID_PATTERN = /^[A-Za-z0-9_.:@|+=-]{1,128}$/;
+const USER_ID_PATTERN = /^[A-Za-z0-9_.:@|+=-]{1,128}$/;
 
 export const isValidUserId = (uid: unknown): uid is string =>
   typeof uid === 'string' && USER_ID_PATTERN.test(uid);

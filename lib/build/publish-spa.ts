@@ -14,6 +14,7 @@ import { resolve } from 'node:path';
 import type { S3Client } from '@aws-sdk/client-s3';
 import type { CloudFrontClient } from '@aws-sdk/client-cloudfront';
 import { invalidationPaths, isHashedAsset, listSpaFiles, uploadOrder, type SpaFile } from './spa-files.js';
+import { EDGE_STACK_REGION } from '../../edge/config.js';
 import { stackOutputs } from './stack-outputs.js';
 
 export interface PublishOptions {
@@ -162,7 +163,7 @@ export function parsePublishArgs(argv: string[], env: NodeJS.ProcessEnv): CliArg
 /** The CLI, also run by `npm run deploy` when SPA_DIR is set. */
 export async function publishFromCli(argv: string[], env: NodeJS.ProcessEnv = process.env): Promise<void> {
   const args = parsePublishArgs(argv, env);
-  const region = 'us-east-1'; // the stack's region (Lambda@Edge)
+  const region = EDGE_STACK_REGION; // the stack's region (Lambda@Edge)
   let { bucket, distributionId } = args;
   if (!bucket || !distributionId) {
     const outputs = await stackOutputs(`semaia-${args.stage}`, region);

@@ -45,7 +45,7 @@ export function measureSizes(root: string, zipBytes: Record<string, number>): Si
   ];
 }
 
-export function renderSizes(rows: SizeRow[]): string {
+function renderSizes(rows: SizeRow[]): string {
   return [
     '| artifact | KB |',
     '| --- | ---: |',

@@ -33,7 +33,7 @@ export interface SpaFile {
   contentType: string;
 }
 
-export function describeFile(dir: string, path: string): SpaFile {
+function describeFile(dir: string, path: string): SpaFile {
   const key = relative(dir, path).split(sep).join('/');
   const hashed = isHashedAsset(key);
   const type = mime.lookup(key) || 'application/octet-stream';

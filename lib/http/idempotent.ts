@@ -26,7 +26,7 @@ export interface IdempotentWork<T> {
 }
 
 /** A stable hash of the request (callers leave secrets out): a key reused for another body is refused. */
-export const fingerprint = (request: unknown): string =>
+const fingerprint = (request: unknown): string =>
   createHash('sha256').update(JSON.stringify(request)).digest('base64url');
 
 export async function idempotent<T>(

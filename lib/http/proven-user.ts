@@ -9,14 +9,16 @@ import { config } from '../config.js';
 import type { Logger } from '../log.js';
 import type { ApiRequest } from './types.js';
 
+let proofModules: Promise<[typeof import('../secrets/user-proof-key.js'), typeof import('./user-proof.js')]>;
+
 export async function dropUnprovenUser(req: ApiRequest, log: Logger, nowMs = Date.now()): Promise<void> {
   if (!req.user || req.userSource !== 'headers' || !config.userProofKeyParam) return;
   // Loaded here, not at start: node:crypto and the SSM reader cost milliseconds of every cold start, and
   // only the cloud (a key is configured) checks proofs.
-  const [{ getUserProofKey }, { USER_PROOF_HEADER, verifyUserProof }] = await Promise.all([
+  const [{ getUserProofKey }, { USER_PROOF_HEADER, verifyUserProof }] = await (proofModules ??= Promise.all([
     import('../secrets/user-proof-key.js'),
     import('./user-proof.js'),
-  ]);
+  ]));
   const key = await getUserProofKey();
   if (!key) return;
   const verdict = verifyUserProof(key, req.user, req.headers[USER_PROOF_HEADER], Math.floor(nowMs / 1000));

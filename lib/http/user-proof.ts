@@ -8,13 +8,14 @@
  * Header format: `x-user-proof: v1 <unix seconds> <request id> <base64url HMAC>`.
  */
 import { createHmac, timingSafeEqual } from 'node:crypto';
+import { cachedLoader, readParameter, type ParameterSource } from '../secrets/ssm-parameter.js';
 
 export const USER_PROOF_HEADER = 'x-user-proof';
 
 /** How old a proof may be when the API sees it (the edge signs moments before the origin call). */
 export const PROOF_MAX_AGE_SEC = 120;
 /** Clock difference tolerated in the other direction. */
-export const PROOF_MAX_SKEW_SEC = 30;
+const PROOF_MAX_SKEW_SEC = 30;
 
 /** How long either side keeps the key it read from SSM, so a rotated key is picked up without a redeploy. */
 export const PROOF_KEY_MAX_AGE_MS = 10 * 60_000;
@@ -24,6 +25,14 @@ export function decodeProofKey(value: string | undefined, name: string): Buffer 
   const key = Buffer.from((value ?? '').trim(), 'base64url');
   if (key.length < 32) throw new Error(`SSM parameter ${name} does not hold a key of at least 32 bytes`);
   return key;
+}
+
+/** The key from its SSM parameter: one read shared by concurrent callers, kept PROOF_KEY_MAX_AGE_MS (edge and API). */
+export function proofKeyLoader(param: string, source: ParameterSource): () => Promise<Buffer> {
+  return cachedLoader(
+    async () => decodeProofKey(await readParameter(param, source), param),
+    PROOF_KEY_MAX_AGE_MS,
+  );
 }
 
 export interface ProofSubject {

@@ -6,8 +6,7 @@
  * configured: undefined, and user headers are believed as before.
  */
 import { config } from '../config.js';
-import { decodeProofKey, PROOF_KEY_MAX_AGE_MS } from '../http/user-proof.js';
-import { cachedLoader, readParameter } from './ssm-parameter.js';
+import { proofKeyLoader } from '../http/user-proof.js';
 
 let loader: { param: string; load: () => Promise<Buffer> } | undefined;
 
@@ -15,12 +14,7 @@ export function getUserProofKey(): Promise<Buffer | undefined> {
   const param = config.userProofKeyParam;
   if (!param) return Promise.resolve(undefined);
   if (loader?.param !== param) {
-    const load = async () =>
-      decodeProofKey(
-        await readParameter(param, { region: config.region, endpoint: config.ssmEndpoint }),
-        param,
-      );
-    loader = { param, load: cachedLoader(load, PROOF_KEY_MAX_AGE_MS) };
+    loader = { param, load: proofKeyLoader(param, { region: config.region, endpoint: config.ssmEndpoint }) };
   }
   return loader.load();
 }
