@@ -1,19 +1,17 @@
 /**
- * The model routes: start a chat, post a message, follow a reply's events, explain a query. Everything a
+ * The model routes: start a chat, post a message, explain a query (following a reply: handlers/events.ts). Everything a
  * client must see as an HTTP status (400, 404, 409, 503, 429) is decided before a stream starts, in that
  * order (an unknown chat is a 404 even when no model is configured); the streaming itself lives in
  * lib/chat/. Each stream holds a lease of the user's stream limits until it ends (lib/limits).
  * Stream events and their ids are documented in docs/streams.md.
  */
 import * as z from 'zod/mini';
-import { START, parseEventId } from '../lib/chat/event-id.js';
 import { explainToJson, explainToStream, type ExplainInput } from '../lib/chat/explain.js';
-import { followReply } from '../lib/chat/follow.js';
 import { streamReply } from '../lib/chat/reply.js';
 import { idsOf, startChat, startReply, type ReplyIds, type ReplyPlan } from '../lib/chat/start.js';
 import { config } from '../lib/config.js';
-import { isAppError, notFound } from '../lib/errors.js';
-import { countSqlRequest, withSqlSlot } from '../lib/limits/sql.js';
+import { isAppError } from '../lib/errors.js';
+import { countedSqlSession, withSqlSlot } from '../lib/limits/sql.js';
 import { takeStreamLease } from '../lib/limits/streams.js';
 import { checkTokenBudget } from '../lib/limits/tokens.js';
 import { parseBody } from '../lib/http/body.js';
@@ -26,7 +24,8 @@ import { explainQuery as explainPlan } from '../lib/postgres/explain.js';
 import { MAX_SQL_CHARS } from '../lib/postgres/sql-limits.js';
 import * as chats from '../lib/store/chats.js';
 import { getConnectorAccess, type ConnectorAccess } from '../lib/store/connectors.js';
-import { effectiveMessage, getMessage, listMessages } from '../lib/store/messages.js';
+import { effectiveMessage, listMessages } from '../lib/store/messages.js';
+import { followFromStart } from './events.js';
 
 const MAX_MESSAGE_CHARS = 20_000;
 
@@ -41,39 +40,30 @@ const invocationOf = (ctx: RouteContext) => ({
   shutdown: ctx.shutdown,
 });
 
-/** A retried request, or a reconnect: the reply's events from the start (following it while it streams). */
-async function followFromStart(ctx: RouteContext, ids: ReplyIds): Promise<Reply> {
-  return follow(ctx, ids.chatId, ids.assistantMessageId, undefined);
-}
-
-async function follow(ctx: RouteContext, chatId: string, messageId: string, lastEventId: string | undefined) {
-  const uid = ctx.user.uid;
-  const chat = await chats.getChat(uid, chatId); // NotFound for other users' chats too
-  const message = await getMessage(uid, chatId, messageId);
-  if (message.role !== 'assistant') throw notFound('Message');
-  const from = parseEventId(lastEventId, messageId) ?? START;
-  const lease = await takeStreamLease(ctx, 'follow');
-  return lease.during(
-    sse((stream) =>
-      followReply(stream, { uid, chat, message, from, remainingMs: () => ctx.remainingMs(), log: ctx.log }),
-    ),
-  );
-}
-
-/** The day's model budget, then a stream lease (429s), then the stored start of the reply; the lease lasts as long as its stream. */
-async function modelStream(
-  ctx: RouteContext,
-  start: () => Promise<ReplyPlan>,
-): Promise<{ remember: ReplyIds; reply: Reply }> {
+/** The day's model budget, then a stream lease (429s); the lease lasts as long as the reply, or ends if making it fails. */
+async function underModelLease(ctx: RouteContext, make: () => Promise<Reply>): Promise<Reply> {
   await checkTokenBudget(ctx.user.uid);
   const lease = await takeStreamLease(ctx, 'model');
   try {
-    const plan = await start();
-    return { remember: idsOf(plan), reply: await lease.during(sse((stream) => streamReply(stream, plan))) };
+    return await lease.during(await make());
   } catch (err) {
     await lease.release();
     throw err;
   }
+}
+
+/** A chat reply under the model lease: the stored start of the reply, then its stream. */
+async function modelStream(
+  ctx: RouteContext,
+  start: () => Promise<ReplyPlan>,
+): Promise<{ remember: ReplyIds; reply: Reply }> {
+  let remember: ReplyIds | undefined;
+  const reply = await underModelLease(ctx, async () => {
+    const plan = await start();
+    remember = idsOf(plan);
+    return sse((stream) => streamReply(stream, plan));
+  });
+  return { remember: remember!, reply };
 }
 
 export const createChat: RouteHandler = async (ctx) => {
@@ -128,19 +118,10 @@ export const postMessage: RouteHandler = async (ctx) => {
             .filter((m) => m.status !== 'streaming');
           return startReply(invocationOf(ctx), { client, chat, database, history, message: body.message });
         }),
-      replay: (ids) => followFromStart(ctx, ids),
+      replay: (ids) => followFromStart(ctx, ids, chat),
     },
   );
 };
-
-/** GET /chats/{chat_id}/messages/{message_id}/events — EventSource-compatible resumption. */
-export const messageEvents: RouteHandler = async (ctx) =>
-  follow(
-    ctx,
-    ctx.params.chat_id ?? '',
-    ctx.params.message_id ?? '',
-    ctx.headers['last-event-id'] ?? ctx.query.lastEventId,
-  );
 
 /** SSE when the client asks for it (`Accept: text/event-stream` or `?stream=true`), JSON otherwise. */
 const wantsStream = (ctx: RouteContext) =>
@@ -153,14 +134,7 @@ export const explainQuery: RouteHandler = async (ctx) => {
   const uid = ctx.user.uid;
   const access = await getConnectorAccess(uid, ctx.params.id ?? '');
   const client = await getModelClient();
-  await checkTokenBudget(uid);
-  const lease = await takeStreamLease(ctx, 'model');
-  try {
-    return await lease.during(await explainReply(ctx, { uid, access, client, sql }));
-  } catch (err) {
-    await lease.release();
-    throw err;
-  }
+  return underModelLease(ctx, () => explainReply(ctx, { uid, access, client, sql }));
 };
 
 /** The plan (a SQL request: counted, and run in one of the connector's slots), then the model's explanation. */
@@ -168,14 +142,7 @@ async function explainReply(
   ctx: RouteContext,
   o: Pick<ExplainInput, 'uid' | 'access' | 'client' | 'sql'>,
 ): Promise<Reply> {
-  await countSqlRequest(o.uid);
-  const session = {
-    uid: o.uid,
-    connectorId: o.access.connector.id,
-    statementTimeoutMs: config.statementTimeoutMs,
-    remainingMs: ctx.remainingMs(),
-    log: ctx.log,
-  };
+  const session = await countedSqlSession(ctx, o.access.connector.id, config.statementTimeoutMs);
   const plan = await withSqlSlot(session, () => explainPlan(o.access.conn, o.sql)); // SqlError → 400 before any stream
   const input: ExplainInput = {
     ...o,

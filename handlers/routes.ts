@@ -92,6 +92,6 @@ export const routes: Route[] = [
     method: 'GET',
     pattern: '/chats/{chat_id}/messages/{message_id}/events',
     auth: true,
-    load: async () => (await import('./conversation.js')).messageEvents,
+    load: async () => (await import('./events.js')).messageEvents,
   },
 ];

@@ -11,7 +11,7 @@ import { config } from '../lib/config.js';
 import { parseBody, validate } from '../lib/http/body.js';
 import { text } from '../lib/http/validators.js';
 import { json, streamBody, type Reply, type RouteContext, type RouteHandler } from '../lib/http/types.js';
-import { countSqlRequest, takeSqlSlot, withSqlSlot, type SqlSession } from '../lib/limits/sql.js';
+import { countedSqlSession, takeSqlSlot, withSqlSlot } from '../lib/limits/sql.js';
 import { badRequest } from '../lib/errors.js';
 import { inspectSchema } from '../lib/postgres/inspect.js';
 import {
@@ -62,21 +62,9 @@ const EXPORT_HEADERS: Record<ExportFormat, Record<string, string>> = {
   ndjson: { 'content-type': 'application/x-ndjson' },
 };
 
-/** Counts the request (429 past the per-minute line), then describes its session for the connector's slots. */
-async function sqlSession(ctx: RouteContext, statementTimeoutMs: number): Promise<SqlSession> {
-  await countSqlRequest(ctx.user.uid);
-  return {
-    uid: ctx.user.uid,
-    connectorId: ctx.params.id ?? '',
-    statementTimeoutMs,
-    remainingMs: ctx.remainingMs(),
-    log: ctx.log,
-  };
-}
-
 /** The reply, holding one of the connector's slots (taken now: 429 at the line) until its body is written. */
 async function inSlot(ctx: RouteContext, statementTimeoutMs: number, reply: Reply): Promise<Reply> {
-  const slot = await takeSqlSlot(await sqlSession(ctx, statementTimeoutMs));
+  const slot = await takeSqlSlot(await countedSqlSession(ctx, ctx.params.id ?? '', statementTimeoutMs));
   return slot.during(reply);
 }
 
@@ -84,7 +72,7 @@ export const inspectConnector: RouteHandler = async (ctx) => {
   const { cursor, schema } = validate(ctx.query, inspectQuery, 'query');
   const conn = await getConnectionConfig(ctx.user.uid, ctx.params.id ?? '');
   const statementTimeoutMs = timeLeft(ctx, config.statementTimeoutMs);
-  const info = await withSqlSlot(await sqlSession(ctx, statementTimeoutMs), () =>
+  const info = await withSqlSlot(await countedSqlSession(ctx, ctx.params.id ?? '', statementTimeoutMs), () =>
     inspectSchema(conn, {
       cursor,
       schema,

@@ -4,6 +4,7 @@
  * their own database's connection slots.
  */
 import { config } from '../config.js';
+import type { RouteContext } from '../http/types.js';
 import type { Logger } from '../log.js';
 import { countWithin } from '../store/counters.js';
 import { sqlLeasePoolSk, windowCounterSk } from '../store/keys.js';
@@ -43,6 +44,16 @@ export interface SqlSession {
   /** Time left to the invocation (or reply) deadline. */
   remainingMs: number;
   log: Logger;
+}
+
+/** Counts a route's SQL request (429 past the per-minute line), then describes its session for the connector's slots. */
+export async function countedSqlSession(
+  ctx: Pick<RouteContext, 'user' | 'remainingMs' | 'log'>,
+  connectorId: string,
+  statementTimeoutMs: number,
+): Promise<SqlSession> {
+  await countSqlRequest(ctx.user.uid);
+  return { uid: ctx.user.uid, connectorId, statementTimeoutMs, remainingMs: ctx.remainingMs(), log: ctx.log };
 }
 
 /** Takes one of the connector's slots for a session (a 429 when all are taken). */

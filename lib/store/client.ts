@@ -3,7 +3,13 @@
  * here: every data route imports this module, so it must stay light.
  */
 import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
-import { DynamoDBDocumentClient, QueryCommand, type QueryCommandInput } from '@aws-sdk/lib-dynamodb';
+import {
+  DynamoDBDocumentClient,
+  GetCommand,
+  QueryCommand,
+  type QueryCommandInput,
+} from '@aws-sdk/lib-dynamodb';
+import { unmarshall, type NativeAttributeValue } from '@aws-sdk/util-dynamodb';
 import { config } from '../config.js';
 
 interface Clients {
@@ -66,6 +72,23 @@ export function resetDocumentClient(): void {
 /** True when a DynamoDB call failed on its ConditionExpression. */
 export function isConditionFailed(err: unknown): boolean {
   return (err as { name?: unknown } | null)?.name === 'ConditionalCheckFailedException';
+}
+
+/**
+ * The item a conditional write failed on (undefined when there is none). DynamoDB returns it with the
+ * failure when the write asked for it (ReturnValuesOnConditionCheckFailure: 'ALL_OLD'): no second round
+ * trip. dynalite does not, so a consistent Get of `key` stands in for it.
+ */
+export async function itemOnConditionFailure(
+  err: unknown,
+  key: Record<string, unknown>,
+): Promise<Record<string, unknown> | undefined> {
+  const old = (err as { Item?: Record<string, NativeAttributeValue> }).Item;
+  if (old) return unmarshall(old as never);
+  const out = await documentClient().send(
+    new GetCommand({ TableName: config.tableName, Key: key, ConsistentRead: true }),
+  );
+  return out.Item;
 }
 
 /** Every page of a query, one array of items at a time (DynamoDB returns at most 1 MB per call). */

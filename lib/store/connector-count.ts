@@ -8,9 +8,8 @@
  * flight (nothing moved it for longer than an invocation can last).
  */
 import { GetCommand, PutCommand, QueryCommand, UpdateCommand } from '@aws-sdk/lib-dynamodb';
-import { unmarshall, type NativeAttributeValue } from '@aws-sdk/util-dynamodb';
 import { config } from '../config.js';
-import { documentClient, isConditionFailed } from './client.js';
+import { documentClient, isConditionFailed, itemOnConditionFailure } from './client.js';
 import { CONNECTOR_COUNT_SK, CONNECTOR_PREFIX, userPk } from './keys.js';
 
 const table = () => config.tableName;
@@ -65,14 +64,7 @@ export async function takeConnectorSlot(uid: string, max: number, now = Date.now
       return true;
     } catch (err) {
       if (!isConditionFailed(err)) throw err;
-      const old = (err as { Item?: Record<string, NativeAttributeValue> }).Item;
-      item = old
-        ? unmarshall(old as never)
-        : (
-            await documentClient().send(
-              new GetCommand({ TableName: table(), Key: key(uid), ConsistentRead: true }),
-            )
-          ).Item;
+      item = await itemOnConditionFailure(err, key(uid));
     }
     if (!item) {
       // No counter yet: start it from what is stored.

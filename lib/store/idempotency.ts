@@ -6,12 +6,11 @@
  * Conditional puts only (dynalite has no transactions). Expired items count as absent because DynamoDB's
  * TTL deletes lazily; a pending claim whose lease ran out (the process died) can be taken over.
  */
-import { DeleteCommand, GetCommand, PutCommand, UpdateCommand } from '@aws-sdk/lib-dynamodb';
-import { unmarshall, type NativeAttributeValue } from '@aws-sdk/util-dynamodb';
+import { DeleteCommand, PutCommand, UpdateCommand } from '@aws-sdk/lib-dynamodb';
 import { config } from '../config.js';
 import { AppError } from '../errors.js';
 import { log } from '../log.js';
-import { documentClient, isConditionFailed } from './client.js';
+import { documentClient, isConditionFailed, itemOnConditionFailure } from './client.js';
 import { idempotencySk, userPk } from './keys.js';
 import { TTL_ATTRIBUTE } from './table.js';
 
@@ -54,7 +53,7 @@ export async function claimIdempotencyKey<T = unknown>(
   const Key = keyOf(uid, scope, key);
   for (let attempt = 0; attempt < 3; attempt++) {
     const nowMs = Date.now();
-    let existing: Record<string, unknown> | undefined;
+    let item: Record<string, unknown> | undefined;
     try {
       await documentClient().send(
         new PutCommand({
@@ -75,20 +74,14 @@ export async function claimIdempotencyKey<T = unknown>(
             ':nowMs': nowMs,
             ':pending': 'pending',
           },
-          // DynamoDB returns the existing item with the failure: one round trip. (dynalite does not, so
-          // the Get below remains for it.)
           ReturnValuesOnConditionCheckFailure: 'ALL_OLD',
         }),
       );
       return { state: 'new' };
     } catch (err) {
       if (!isConditionFailed(err)) throw err;
-      const old = (err as { Item?: Record<string, NativeAttributeValue> }).Item;
-      existing = old ? unmarshall(old as never) : undefined;
+      item = await itemOnConditionFailure(err, Key);
     }
-    const item =
-      existing ??
-      (await documentClient().send(new GetCommand({ TableName: table(), Key, ConsistentRead: true }))).Item;
     if (!item) continue; // released between our put and get: try to claim again
     if (
       opts.fingerprint !== undefined &&

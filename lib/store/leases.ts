@@ -7,11 +7,10 @@
  * its lease back: its end time (the invocation's deadline) lets the next taker at the line remove it. No
  * transactions (dynalite has none): only single-item conditional writes.
  */
-import { GetCommand, UpdateCommand } from '@aws-sdk/lib-dynamodb';
-import { unmarshall, type NativeAttributeValue } from '@aws-sdk/util-dynamodb';
+import { UpdateCommand } from '@aws-sdk/lib-dynamodb';
 import { config } from '../config.js';
 import { newId } from '../ids.js';
-import { documentClient, isConditionFailed } from './client.js';
+import { documentClient, isConditionFailed, itemOnConditionFailure } from './client.js';
 import { userPk } from './keys.js';
 import { TTL_ATTRIBUTE } from './table.js';
 
@@ -50,13 +49,6 @@ export function poolState(item: Record<string, unknown> | undefined, now = Date.
   return { live: live.length, firstEndMs: live.length ? Math.min(...live) : undefined };
 }
 
-async function readPool(key: Record<string, string>): Promise<Record<string, unknown> | undefined> {
-  const out = await documentClient().send(
-    new GetCommand({ TableName: table(), Key: key, ConsistentRead: true }),
-  );
-  return out.Item;
-}
-
 /** Takes a lease that ends at `untilMs` unless `max` live leases hold the pool. */
 export async function acquireLease(
   uid: string,
@@ -85,15 +77,13 @@ export async function acquireLease(
             ':max': opts.max,
             ':ttl': ttl,
           },
-          // DynamoDB returns the item with the failure (dynalite does not: the Get below remains for it).
           ReturnValuesOnConditionCheckFailure: 'ALL_OLD',
         }),
       );
       return { ok: true, id };
     } catch (err) {
       if (!isConditionFailed(err)) throw err;
-      const old = (err as { Item?: Record<string, NativeAttributeValue> }).Item;
-      item = old ? unmarshall(old as never) : await readPool(key);
+      item = await itemOnConditionFailure(err, key);
     }
     if (!item) continue; // the pool emptied in between: take it again
     const { live, expired } = leasesOf(item, now());
