@@ -3,7 +3,7 @@ import { badRequest } from '../lib/errors.js';
 import { parsePageQuery } from '../lib/http/page-query.js';
 import { json, noContent, type RouteHandler } from '../lib/http/types.js';
 import * as store from '../lib/store/chats.js';
-import { effectiveMessage, listMessages, markInterrupted } from '../lib/store/messages.js';
+import { listMessages, settleMessage } from '../lib/store/messages.js';
 import type { Message, QueryRecord } from '../lib/types.js';
 
 const DEFAULT_LIMIT = 50;
@@ -48,11 +48,10 @@ export const getChat: RouteHandler = async (ctx) => {
   const chatId = ctx.params.chat_id ?? '';
   const chat = await store.getChat(uid, chatId);
   const now = Date.now();
-  const stored = await listMessages(uid, chatId);
-  const messages = stored.map((m) => effectiveMessage(m, now));
   // A writer that died leaves `streaming` behind: the first read that notices stores what it means.
-  const dead = stored.filter((m, i) => m.status !== messages[i]!.status);
-  await Promise.all(dead.map((m) => markInterrupted(uid, chatId, m.id, now)));
+  const messages = await Promise.all(
+    (await listMessages(uid, chatId)).map((m) => settleMessage(uid, chatId, m, now)),
+  );
   return json(200, { chat, messages: messages.map(publicMessage) });
 };
 

@@ -44,7 +44,7 @@ function timeLeft(ctx: RouteContext, limitMs: number): number {
 }
 
 /** The first media type of `Accept` this route can answer with (JSON when none is named). */
-export function acceptedFormat(accept: string | undefined): 'json' | ExportFormat {
+function acceptedFormat(accept: string | undefined): 'json' | ExportFormat {
   for (const part of (accept ?? '').split(',')) {
     const type = part.split(';')[0]!.trim().toLowerCase();
     if (type === 'text/csv') return 'csv';

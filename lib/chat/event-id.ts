@@ -4,7 +4,6 @@
  * Together they name a position in the reply, so a client can resume from ANY id it received, live or
  * resumed: it has every event up to `seq` and the text up to `chars`. Pure.
  */
-import { isValidId } from '../store/keys.js';
 
 export interface Position {
   seq: number;
@@ -21,6 +20,6 @@ export function formatEventId(messageId: string, at: Position): string {
 export function parseEventId(id: string | undefined, messageId: string): Position | undefined {
   if (!id) return undefined;
   const m = /^([0-9A-Za-z_-]{1,64}):(\d{1,9}):(\d{1,9})$/.exec(id.trim());
-  if (!m || m[1] !== messageId || !isValidId(m[1])) return undefined;
+  if (!m || m[1] !== messageId) return undefined;
   return { seq: Number(m[2]), chars: Number(m[3]) };
 }

@@ -7,7 +7,7 @@
  */
 import type { SseStream } from '../http/sse-stream.js';
 import type { Logger } from '../log.js';
-import { effectiveMessage, getMessage, markInterrupted } from '../store/messages.js';
+import { getMessage, settleMessage } from '../store/messages.js';
 import type { Chat, Message } from '../types.js';
 import { formatEventId, type Position } from './event-id.js';
 import { endOf, eventsAfter, type ReplyState } from './reply-state.js';
@@ -29,7 +29,7 @@ export interface FollowOptions {
 }
 
 /** What an EventSource waits before reconnecting after the stream ends with a retry hint. */
-export const RECONNECT_MS = 500;
+const RECONNECT_MS = 500;
 
 const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
 
@@ -55,10 +55,7 @@ export async function followReply(stream: SseStream, o: FollowOptions): Promise<
   let message = o.message;
   let delay = minMs;
   for (;;) {
-    const seen = effectiveMessage(message);
-    if (message.status === 'streaming' && seen.status !== 'streaming') {
-      await markInterrupted(o.uid, o.chat.id, id);
-    }
+    const seen = await settleMessage(o.uid, o.chat.id, message);
     const state = stateOf(seen);
     const events = eventsAfter(id, state, pos);
     for (const e of events) {

@@ -45,7 +45,7 @@ function releasedAfter<W>(run: (writer: W) => Promise<void>, lease: Lease) {
 }
 
 /** For limits that are off: no store call at all. */
-export const NO_LEASE: Lease = held(async () => undefined);
+const NO_LEASE: Lease = held(async () => undefined);
 
 export interface PoolLimit {
   uid: string;

@@ -10,7 +10,7 @@ import { leasePoolSk } from '../store/keys.js';
 import { takeLease, type Lease } from './lease.js';
 
 /** Past the invocation's deadline: a stream never outlives its lease, a dead holder's lease ends soon after. */
-export const STREAM_LEASE_MARGIN_MS = 5_000;
+const STREAM_LEASE_MARGIN_MS = 5_000;
 /** A stream usually ends within seconds; the pool's first lease may end sooner still. */
 const RETRY_AFTER_S = 5;
 

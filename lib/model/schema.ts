@@ -21,9 +21,9 @@ export type { SchemaRef } from './schema/cache.js';
 export type { SearchArgs } from './schema/lookup.js';
 
 /** Relations read when building an index (inspect's own default is lower: it serves a page of the UI). */
-export const INDEX_MAX_RELATIONS = MAX_RELATIONS_LIMIT;
+const INDEX_MAX_RELATIONS = MAX_RELATIONS_LIMIT;
 /** Characters of one describe_table or search_schema answer when the caller gives no bound. */
-export const TOOL_RESULT_BUDGET = 12_000;
+const TOOL_RESULT_BUDGET = 12_000;
 /** Earlier messages whose words and SQL steer the ranking. */
 const HISTORY_MESSAGES = 6;
 
@@ -93,20 +93,13 @@ function defaultCache(): SchemaIndexCache {
   return cache;
 }
 
-/** `${uid}\0${connectorId}\0${updatedAt}`, the key the conversation code has always passed. */
-function refOf(key: string | SchemaRef): SchemaRef {
-  if (typeof key !== 'string') return key;
-  const [uid = '', connectorId = '', version = ''] = key.split('\u0000');
-  return { uid, connectorId, version };
-}
-
 /** The schema context of a connector for one message (the index is loaded as cache.ts describes). */
 export async function getSchemaContext(
-  key: string | SchemaRef,
+  ref: SchemaRef,
   conn: ConnectionConfig,
   opts: SchemaContextOptions = {},
 ): Promise<SchemaContext> {
-  const { ranked, source } = await defaultCache().get(refOf(key), conn, opts.signal);
+  const { ranked, source } = await defaultCache().get(ref, conn, opts.signal);
   return schemaContextFrom(ranked, opts, source);
 }
 

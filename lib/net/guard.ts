@@ -202,18 +202,17 @@ const DNS_TIMEOUT_MS = 5_000;
  */
 function refusal(host: string, ip: ParsedIp, literal: boolean): AppError {
   const { category } = classify(ip);
-  const named = METADATA.has(formatIp(effectiveIp(ip))) ? 'metadata' : category;
-  const what =
-    named === 'metadata'
-      ? 'a cloud metadata address'
-      : category === 'public'
-        ? 'an address'
-        : `a ${category} address`;
+  const metadata = METADATA.has(formatIp(effectiveIp(ip)));
+  const what = metadata
+    ? 'a cloud metadata address'
+    : category === 'public'
+      ? 'an address'
+      : `a ${category} address`;
   const subject = literal ? 'The host is' : `Host "${host}" resolves to`;
   return new AppError(
     'HostNotAllowed',
     `${subject} ${what}; this server does not allow connections to it (CONNECTOR_ALLOWED_NETWORKS)`,
-    { category: named },
+    { category: metadata ? 'metadata' : category },
   );
 }
 

@@ -25,7 +25,7 @@ export const MAX_STATEMENT_TIMEOUT_MS = 900_000;
  * The session's output settings, pinned as startup parameters: they outrank ALTER DATABASE / ALTER ROLE
  * defaults, so the text values arrive in (values.ts) never depends on how the database was configured.
  */
-export const PINNED_SETTINGS: Record<string, string> = {
+const PINNED_SETTINGS: Record<string, string> = {
   DateStyle: 'ISO, MDY',
   IntervalStyle: 'postgres',
   extra_float_digits: '3',

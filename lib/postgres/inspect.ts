@@ -48,11 +48,11 @@ export interface InspectOptions {
 }
 
 /** A cursor names the last relation of a page; it is opaque to clients. */
-export function encodeCursor(schema: string, name: string): string {
+function encodeCursor(schema: string, name: string): string {
   return Buffer.from(JSON.stringify([schema, name])).toString('base64url');
 }
 
-export function decodeCursor(cursor: string): [string, string] {
+function decodeCursor(cursor: string): [string, string] {
   try {
     const value: unknown = JSON.parse(Buffer.from(cursor, 'base64url').toString('utf8'));
     if (Array.isArray(value) && value.length === 2 && value.every((v) => typeof v === 'string')) {
@@ -80,6 +80,7 @@ async function readSchema(
   maxRelations: number,
   opts: InspectOptions,
   role: SessionRole,
+  after: [string, string] | [null, null],
 ): Promise<SchemaInfo> {
   const meta = await client.query<{ database: string; version: string; version_num: number }>(
     // jit off: the catalog queries' cost estimates cross jit_above_cost on big catalogs, and compiling them
@@ -89,7 +90,6 @@ async function readSchema(
   );
   const m = meta.rows[0]!;
   const schemaFilter = opts.schema ?? null;
-  const after = opts.cursor ? decodeCursor(opts.cursor) : [null, null];
 
   const schemas = await client.query<{ name: string; comment: string | null }>(SCHEMAS_SQL, [schemaFilter]);
   const relations = await client.query<RelationRow>(RELATIONS_SQL, [
@@ -182,8 +182,9 @@ export async function inspectSchema(
   options: SessionOptions & InspectOptions = {},
 ): Promise<SchemaInfo> {
   const maxRelations = Math.max(1, Math.min(options.maxRelations ?? MAX_RELATIONS, MAX_RELATIONS_LIMIT));
-  if (options.cursor) decodeCursor(options.cursor); // a bad cursor is the caller's error, before connecting
+  // A bad cursor is the caller's error, before connecting.
+  const after: [string, string] | [null, null] = options.cursor ? decodeCursor(options.cursor) : [null, null];
   return withReadOnlyTransaction(conn, options, (client, { role }) =>
-    readSchema(client, maxRelations, options, role),
+    readSchema(client, maxRelations, options, role, after),
   );
 }

@@ -98,19 +98,14 @@ export async function writeExport(
     format === 'csv' ? csvRecord : (row: Parameters<typeof valueJson>[0][]) => `${valueJson(row, true)}\n`;
   let rowCount = 0;
   let truncated = false;
-  let started = false;
-  for (;;) {
-    await out.flush();
-    const rows = await source.take();
-    if (!started) {
-      started = true;
-      await out.add(
-        format === 'csv'
-          ? csvRecord(source.columns.map((c) => c.name))
-          : `${JSON.stringify({ columns: source.columns })}\n`,
-      );
-    }
-    if (rows.length === 0) break;
+  const rowsOf = flushingBeforeTake(source, out);
+  let rows = await rowsOf.take(); // the header waits for the first rows: an error before them is a status
+  await out.add(
+    format === 'csv'
+      ? csvRecord(source.columns.map((c) => c.name))
+      : `${JSON.stringify({ columns: source.columns })}\n`,
+  );
+  while (rows.length > 0) {
     for (const row of rows) {
       if (rowCount === maxRows) {
         truncated = true;
@@ -120,6 +115,7 @@ export async function writeExport(
       rowCount++;
     }
     if (truncated) break;
+    rows = await rowsOf.take();
   }
   if (source.cutByRowCap) {
     throw new AppError('SqlError', 'The export stopped at a row larger than the limit for one row', {

@@ -4,18 +4,19 @@
  * key is never in the template or the function's configuration.
  */
 import { config } from '../config.js';
-import { readParameter } from './ssm-parameter.js';
+import { cachedLoader, readParameter } from './ssm-parameter.js';
 
-let cached: Promise<string | undefined> | undefined;
+let load: (() => Promise<string | undefined>) | undefined;
 
 export function getGeminiApiKey(): Promise<string | undefined> {
   const fromEnv = config.geminiApiKey;
   if (fromEnv) return Promise.resolve(fromEnv);
   const param = config.geminiApiKeyParam;
   if (!param) return Promise.resolve(undefined);
-  cached ??= readParameter(param, { region: config.region, endpoint: config.ssmEndpoint }).catch((err) => {
-    cached = undefined; // a transient SSM failure must not stick for the container's life
-    throw err;
-  });
-  return cached;
+  // Kept for the container's life; a failed read is not kept (a transient SSM failure must not stick).
+  load ??= cachedLoader(
+    () => readParameter(param, { region: config.region, endpoint: config.ssmEndpoint }),
+    Infinity,
+  );
+  return load();
 }

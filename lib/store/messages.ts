@@ -14,7 +14,7 @@ import { isValidId, MESSAGE_PREFIX, messageSk, messagesPk, withoutKeys } from '.
 
 const table = () => config.tableName;
 
-export const INTERRUPTED = {
+const INTERRUPTED = {
   code: 'Interrupted',
   message: 'The reply was interrupted: the process writing it stopped before it finished',
 } as const;
@@ -128,6 +128,18 @@ export async function checkpointMessage(
     if (isConditionFailed(err)) return false;
     throw err;
   }
+}
+
+/** The message as readers see it (effectiveMessage); a writer found dead is stored as interrupted on the way. */
+export async function settleMessage(
+  uid: string,
+  chatId: string,
+  m: Message,
+  now = Date.now(),
+): Promise<Message> {
+  const seen = effectiveMessage(m, now);
+  if (seen !== m) await markInterrupted(uid, chatId, m.id, now);
+  return seen;
 }
 
 /** Stores that a reply's writer died (its lease passed). No-op when it finished or renewed meanwhile. */

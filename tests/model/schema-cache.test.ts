@@ -75,7 +75,7 @@ describe('the schema index cache', () => {
   });
 
   it('works the same through getSchemaContext after the in-process cache is cleared', async () => {
-    const key = `user-b\u0000c2\u00002024-01-01T00:00:00.000Z`;
+    const key = { uid: 'user-b', connectorId: 'c2', version: '2024-01-01T00:00:00.000Z' };
     expect((await getSchemaContext(key, conn, { question: 'orders' })).source).toBe('catalog');
     expect((await getSchemaContext(key, unreachable())).source).toBe('memory');
     clearSchemaCache();
