@@ -140,21 +140,7 @@ export function viewerRequest(opts: EventOptions = {}): CloudFrontRequestEvent {
       inputTruncated: opts.body?.inputTruncated ?? false,
     },
   };
-  return {
-    Records: [
-      {
-        cf: {
-          config: {
-            distributionDomainName: 'd111111abcdef8.cloudfront.net',
-            distributionId: 'EDFDVBD6EXAMPLE',
-            eventType: 'viewer-request',
-            requestId: 'req-1',
-          },
-          request,
-        },
-      },
-    ],
-  };
+  return cloudFrontEvent('viewer-request', request, 'req-1');
 }
 
 /** Client-sent identity headers an attacker would try, in mixed case and duplicated. */
@@ -173,21 +159,21 @@ export function userHeaderNames(headers: CloudFrontHeaders): string[] {
 
 /** The origin-request event CloudFront makes of a request the viewer-request function let through. */
 export function originRequestEvent(request: CloudFrontRequest, requestId = 'req-1'): CloudFrontRequestEvent {
-  return {
-    Records: [
-      {
-        cf: {
-          config: {
-            distributionDomainName: 'd111111abcdef8.cloudfront.net',
-            distributionId: 'EDFDVBD6EXAMPLE',
-            eventType: 'origin-request',
-            requestId,
-          },
-          request,
-        },
-      },
-    ],
+  return cloudFrontEvent('origin-request', request, requestId);
+}
+
+function cloudFrontEvent(
+  eventType: 'viewer-request' | 'origin-request',
+  request: CloudFrontRequest,
+  requestId: string,
+): CloudFrontRequestEvent {
+  const config = {
+    distributionDomainName: 'd111111abcdef8.cloudfront.net',
+    distributionId: 'EDFDVBD6EXAMPLE',
+    eventType,
+    requestId,
   };
+  return { Records: [{ cf: { config, request } }] };
 }
 
 /** A request as it reaches origin-request (the body CloudFront includes, up to 1 MB, base64). */

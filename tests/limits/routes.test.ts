@@ -7,9 +7,10 @@
  */
 import { readFileSync } from 'node:fs';
 import { parsePostgresUrl } from '../../lib/connectors/url.js';
-import { startScriptedGemini, type ScriptedGemini } from '../../lib/local/scripted-gemini/server.js';
-import { startTestApi, type ApiResponse, type TestApi } from '../support/api.js';
-import { createTestDatabase, type TestDatabase } from '../support/postgres.js';
+import type { ScriptedGemini } from '../../lib/local/scripted-gemini/server.js';
+import type { ApiResponse, TestApi } from '../support/api.js';
+import { startModelApi, type ModelApi } from '../support/model-api.js';
+import type { TestDatabase } from '../support/postgres.js';
 import { readSse } from '../support/sse-client.js';
 import { awayFromMinuteEnd, eventNames, openStream, sleepingSessions, waitFor } from './support.js';
 
@@ -17,26 +18,18 @@ let gemini: ScriptedGemini;
 let api: TestApi;
 let db: TestDatabase;
 let readerUrl: string;
-const saved = { ...process.env };
+let bench: ModelApi;
 /** One 429 body per limit, as clients saw them (checked against docs/errors.md at the end). */
 const seen429 = new Map<string, ApiResponse>();
 
 beforeAll(async () => {
-  gemini = await startScriptedGemini({ fallback: 'fail' });
-  db = await createTestDatabase('limits');
+  bench = await startModelApi('limits', { MODEL_RETRY_BASE_MS: '5' });
+  ({ gemini, api, db } = bench);
   await db.query(`CREATE TABLE items (id int PRIMARY KEY, label text); INSERT INTO items VALUES (1, 'one');`);
   readerUrl = await db.readerUrl();
-  api = await startTestApi({
-    env: { GEMINI_API_KEY: 'test-key', GEMINI_BASE_URL: gemini.url, MODEL_RETRY_BASE_MS: '5' },
-  });
 });
 
-afterAll(async () => {
-  await api?.close();
-  await gemini?.close();
-  await db?.drop();
-  process.env = saved;
-});
+afterAll(() => bench?.close());
 
 beforeEach(() => gemini.reset());
 afterEach(() => {

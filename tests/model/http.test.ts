@@ -2,45 +2,28 @@
  * The model routes over real HTTP through the local shim (the real handler, SSE writer and stores), with the
  * scripted Gemini server behind the real SDK and a real PostgreSQL database.
  */
-import { parsePostgresUrl } from '../../lib/connectors/url.js';
-import { startScriptedGemini, type ScriptedGemini } from '../../lib/local/scripted-gemini/server.js';
-import { startTestApi, type TestApi } from '../support/api.js';
-import { createTestDatabase, type TestDatabase } from '../support/postgres.js';
+import type { ScriptedGemini } from '../../lib/local/scripted-gemini/server.js';
+import type { TestApi } from '../support/api.js';
+import { startModelApi, type ModelApi } from '../support/model-api.js';
+import type { TestDatabase } from '../support/postgres.js';
 import { readSse } from '../support/sse-client.js';
 
+let bench: ModelApi;
 let gemini: ScriptedGemini;
 let api: TestApi;
 let db: TestDatabase;
 let connectorId: string;
-const saved = { ...process.env };
 
 beforeAll(async () => {
-  gemini = await startScriptedGemini({ fallback: 'fail' });
-  db = await createTestDatabase('model_http');
+  bench = await startModelApi('model_http', { SSE_HEARTBEAT_MS: '100' });
+  ({ gemini, api, db } = bench);
   await db.query(
     `CREATE TABLE items (id int PRIMARY KEY, label text); INSERT INTO items VALUES (1, 'one'), (2, 'two');`,
   );
-  api = await startTestApi({
-    env: {
-      GEMINI_API_KEY: 'test-key',
-      GEMINI_BASE_URL: gemini.url,
-      MODEL_RETRY_BASE_MS: '20',
-      SSE_HEARTBEAT_MS: '100',
-    },
-  });
-  const created = await api.request('POST', '/connectors', {
-    body: { name: 'Items', ...parsePostgresUrl(await db.readerUrl(), 'disable') },
-  });
-  expect(created.status).toBe(201);
-  connectorId = created.json.connector.id;
+  connectorId = await bench.addConnector('Items', await db.readerUrl());
 });
 
-afterAll(async () => {
-  await api?.close();
-  await gemini?.close();
-  await db?.drop();
-  process.env = saved;
-});
+afterAll(() => bench?.close());
 
 beforeEach(() => gemini.reset());
 

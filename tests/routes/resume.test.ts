@@ -4,39 +4,26 @@
  * The real handler and stores (dynalite through the real SDK), the scripted Gemini server behind the real
  * SDK, a real PostgreSQL database.
  */
-import { parsePostgresUrl } from '../../lib/connectors/url.js';
-import { startScriptedGemini, type ScriptedGemini } from '../../lib/local/scripted-gemini/server.js';
-import { startTestApi, type TestApi } from '../support/api.js';
-import { createTestDatabase, type TestDatabase } from '../support/postgres.js';
+import type { ScriptedGemini } from '../../lib/local/scripted-gemini/server.js';
+import type { TestApi } from '../support/api.js';
+import { startModelApi, type ModelApi } from '../support/model-api.js';
 import { readSse, type ReceivedEvent } from '../support/sse-client.js';
 
+let bench: ModelApi;
 let gemini: ScriptedGemini;
 let api: TestApi;
-let db: TestDatabase;
 let connectorId: string;
-const saved = { ...process.env };
 
 beforeAll(async () => {
-  gemini = await startScriptedGemini({ fallback: 'fail' });
-  db = await createTestDatabase('resume');
-  await db.query(
+  bench = await startModelApi('resume');
+  ({ gemini, api } = bench);
+  await bench.db.query(
     `CREATE TABLE items (id int PRIMARY KEY, label text); INSERT INTO items VALUES (1, 'one'), (2, 'two');`,
   );
-  api = await startTestApi({
-    env: { GEMINI_API_KEY: 'test-key', GEMINI_BASE_URL: gemini.url, MODEL_RETRY_BASE_MS: '20' },
-  });
-  const created = await api.request('POST', '/connectors', {
-    body: { name: 'Items', ...parsePostgresUrl(await db.readerUrl(), 'disable') },
-  });
-  connectorId = created.json.connector.id;
+  connectorId = await bench.addConnector('Items', await bench.db.readerUrl());
 });
 
-afterAll(async () => {
-  await api?.close();
-  await gemini?.close();
-  await db?.drop();
-  process.env = saved;
-});
+afterAll(() => bench?.close());
 
 beforeEach(() => gemini.reset());
 

@@ -3,17 +3,15 @@
  * PostgreSQL, the real SDK against the scripted Gemini server): what the model receives with the first
  * request for a question on a schema too large to show whole, search_schema and describe_table as tools.
  */
-import { parsePostgresUrl } from '../../lib/connectors/url.js';
 import { partsOf, startScriptedGemini, type ScriptedGemini } from '../../lib/local/scripted-gemini/server.js';
-import { startTestApi, type TestApi } from '../support/api.js';
-import { createTestDatabase, type TestDatabase } from '../support/postgres.js';
+import type { TestApi } from '../support/api.js';
+import { startModelApi, type ModelApi } from '../support/model-api.js';
 import { readSse } from '../support/sse-client.js';
 
+let bench: ModelApi;
 let scripted: ScriptedGemini;
 let api: TestApi;
-let db: TestDatabase;
 let connectorId: string;
-const saved = { ...process.env };
 
 // 120 tables of 12 columns named before the ones that matter: alphabetically, the budget ends long before them.
 const NOISE = Array.from({ length: 120 }, (_, i) => {
@@ -22,8 +20,9 @@ const NOISE = Array.from({ length: 120 }, (_, i) => {
 }).join('\n');
 
 beforeAll(async () => {
-  scripted = await startScriptedGemini({ fallback: 'fail' });
-  db = await createTestDatabase('schema_context');
+  bench = await startModelApi('schema_context');
+  ({ gemini: scripted, api } = bench);
+  const { db } = bench;
   // A read-only role made before the fixture, so its default privileges cover every schema and table.
   const reader = await db.readerUrl();
   await db.query(`
@@ -39,22 +38,10 @@ beforeAll(async () => {
     CREATE TABLE public.rental (id int PRIMARY KEY, rented_at timestamptz);
     CREATE SCHEMA legacy;
     CREATE VIEW legacy.rental AS SELECT id, rented_at FROM public.rental;`);
-  api = await startTestApi({
-    env: { GEMINI_API_KEY: 'test-key', GEMINI_BASE_URL: scripted.url, MODEL_RETRY_BASE_MS: '20' },
-  });
-  const created = await api.request('POST', '/connectors', {
-    body: { name: 'Big', ...parsePostgresUrl(reader, 'disable') },
-  });
-  expect(created.status).toBe(201);
-  connectorId = created.json.connector.id;
+  connectorId = await bench.addConnector('Big', reader);
 });
 
-afterAll(async () => {
-  await api?.close();
-  await scripted?.close();
-  await db?.drop();
-  process.env = saved;
-});
+afterAll(() => bench?.close());
 
 beforeEach(() => scripted.reset());
 

@@ -5,32 +5,29 @@
  */
 import { readFileSync } from 'node:fs';
 import { parsePostgresUrl } from '../../lib/connectors/url.js';
-import { startScriptedGemini, type ScriptedGemini } from '../../lib/local/scripted-gemini/server.js';
-import { startTestApi, type TestApi } from '../support/api.js';
-import { createTestDatabase, type TestDatabase } from '../support/postgres.js';
+import type { ScriptedGemini } from '../../lib/local/scripted-gemini/server.js';
+import type { TestApi } from '../support/api.js';
+import { startModelApi, type ModelApi } from '../support/model-api.js';
+import type { TestDatabase } from '../support/postgres.js';
 import { parseSse, readSse } from '../support/sse-client.js';
 
 const doc = readFileSync('docs/streams.md', 'utf8');
 const example = /```sse\n([\s\S]*?)```/.exec(doc)![1]!;
 
+let bench: ModelApi;
 let gemini: ScriptedGemini;
 let api: TestApi;
 let db: TestDatabase;
 
 beforeAll(async () => {
-  gemini = await startScriptedGemini({ fallback: 'fail' });
-  db = await createTestDatabase('stream_docs');
+  bench = await startModelApi('stream_docs');
+  ({ gemini, api, db } = bench);
   await db.query(
     `CREATE TABLE customers (id int PRIMARY KEY); INSERT INTO customers SELECT generate_series(1, 12);`,
   );
-  api = await startTestApi({ env: { GEMINI_API_KEY: 'k', GEMINI_BASE_URL: gemini.url } });
 });
 
-afterAll(async () => {
-  await api?.close();
-  await gemini?.close();
-  await db?.drop();
-});
+afterAll(() => bench?.close());
 
 describe('docs/streams.md', () => {
   it('opens with :ok and numbers events as documented: <messageId>:<seq>:<chars>', () => {
