@@ -250,14 +250,19 @@ export async function coldStart(opts: { runs?: number } = {}): Promise<Row[]> {
         idx.heavy.length === 0,
       ),
     );
-    const chatsChunk = chunkWithInput(meta, 'handlers/chats.ts');
-    if (chatsChunk) {
-      const files = [...new Set([...indexClosure, ...staticClosure(meta, chatsChunk)])];
+    // Routes that only read the store: GET /chats, and the events route (a reconnect at every hand-over).
+    for (const [route, input] of [
+      ['GET /chats', 'handlers/chats.ts'],
+      ['GET …/events', 'handlers/events.ts'],
+    ] as const) {
+      const chunk = chunkWithInput(meta, input);
+      if (!chunk) continue;
+      const files = [...new Set([...indexClosure, ...staticClosure(meta, chunk)])];
       const c = describeClosure(meta, files);
       rows.push(
         check(
           PART,
-          'GET /chats loads no genai/pg/zod/parser',
+          `${route} loads no genai/pg/zod/parser`,
           `${c.kb} KB${c.heavy.length ? `, ${c.heavy.join(' ')}` : ''}`,
           'DynamoDB client only',
           c.heavy.length === 0,
